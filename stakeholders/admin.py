@@ -1,0 +1,58 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from guardian.admin import GuardedModelAdmin
+
+from stakeholders.models import City, Organisation, Person, Programme, Sector, User
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "funder", "starts_on", "ends_on"]
+
+
+@admin.register(City)
+class CityAdmin(GuardedModelAdmin):
+    list_display = ["name", "state", "time_zone", "form_of_government", "pilot_status"]
+    list_filter = ["pilot_status", "form_of_government"]
+    search_fields = ["name", "state"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Sector)
+class SectorAdmin(admin.ModelAdmin):
+    list_display = ["name", "usual_leg", "recommended", "position"]
+    list_filter = ["usual_leg", "recommended"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "sector"]
+    list_filter = ["city"]
+    search_fields = ["name"]
+    list_select_related = ["city", "sector"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "city", "leg", "sector", "organisation"]
+    list_filter = ["city", "leg", "sector"]
+    search_fields = ["full_name", "email", "organisation__name"]
+    list_select_related = ["city", "sector", "organisation"]
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "display_name", "is_network_staff", "is_active", "last_login"]
+    list_filter = ["is_network_staff", "is_active", "is_staff"]
+    search_fields = ["email", "display_name"]
+    autocomplete_fields = ["person"]
+    fieldsets = [
+        (None, {"fields": ["email", "password", "display_name", "person"]}),
+        (_("Roles"), {"fields": ["is_network_staff", "is_active", "is_staff", "is_superuser"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    filter_horizontal: list[str] = []

@@ -1,0 +1,337 @@
+"""Cities, the four legs, sectors, organisations, people and the accounts that sign in.
+
+DOMAIN.md lesson 1: every person belongs to exactly one leg. Lesson 3: a sector taxonomy
+of recommended seats. Roles, not office holders' names, are stored for cities.
+"""
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(zone)s is not an IANA time zone."), params={"zone": value})
+
+
+class Leg(models.TextChoices):
+    """The four legs of the stool (DOMAIN.md lesson 1). Fixed: the programme is built on them."""
+
+    MAYOR_COUNCIL = "mayor_council", _("Mayor and council")
+    CITY_STAFF = "city_staff", _("City staff")
+    COMMUNITY = "community", _("Community organisations")
+    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+
+
+class PreventionLevel(models.TextChoices):
+    PRIMARY = "primary", _("Primary (before harm)")
+    SECONDARY = "secondary", _("Secondary (early intervention)")
+    TERTIARY = "tertiary", _("Tertiary (after harm)")
+
+
+class Programme(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    funder = models.CharField(_("funder"), max_length=200, blank=True)
+    grant_reference = models.CharField(_("grant reference"), max_length=100, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+
+    class Meta:
+        verbose_name = _("programme")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")),
+                name="programme_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CityFormOfGovernment(models.TextChoices):
+    STRONG_MAYOR_COUNCIL = "strong_mayor_council", _("Strong mayor-council")
+    MAYOR_COUNCIL = "mayor_council", _("Mayor-council")
+    MAYOR_COUNCIL_MANAGER = "mayor_council_manager", _("Mayor-council-city manager")
+    COUNCIL_MANAGER = "council_manager", _("Council-manager")
+    COMMISSION = "commission", _("Commission")
+
+
+class CityLeadPortfolio(models.TextChoices):
+    DEI = "dei", _("Diversity, equity and inclusion")
+    ANTI_HATE = "anti_hate", _("Anti-hate")
+    ANTI_RACISM = "anti_racism", _("Anti-racism")
+    PUBLIC_SAFETY = "public_safety", _("Public safety")
+    MAYORS_OFFICE = "mayors_office", _("Mayor's office")
+    CITY_MANAGERS_OFFICE = "city_managers_office", _("City manager's office")
+    COMMUNITY_ENGAGEMENT = "community_engagement", _("Community engagement")
+
+
+class CityPilotStatus(models.TextChoices):
+    ONBOARDING = "onboarding", _("Onboarding")
+    ACTIVE = "active", _("Active pilot")
+    IMPLEMENTING = "implementing", _("Implementing its framework")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class City(models.Model):
+    FormOfGovernment = CityFormOfGovernment
+
+    LeadPortfolio = CityLeadPortfolio
+
+    PilotStatus = CityPilotStatus
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="cities", verbose_name=_("programme")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    state = models.CharField(_("state"), max_length=60)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    population = models.PositiveIntegerField(_("population (2020 census)"), null=True, blank=True)
+    form_of_government = models.CharField(
+        _("form of government"), max_length=32, choices=FormOfGovernment.choices
+    )
+    government_notes = models.CharField(
+        _("government notes"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. 9 district councillors; a 40-member Board of Representatives."),
+    )
+    lead_role = models.CharField(
+        _("prevention lead's role"),
+        max_length=200,
+        blank=True,
+        help_text=_("The office, not the office holder's name: people change."),
+    )
+    lead_portfolio = models.CharField(
+        _("lead's portfolio"), max_length=32, choices=LeadPortfolio.choices, blank=True
+    )
+    pilot_status = models.CharField(
+        _("pilot status"),
+        max_length=16,
+        choices=PilotStatus.choices,
+        default=PilotStatus.ONBOARDING,
+    )
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        ordering = ["name"]
+        permissions = [("coordinate_city", _("Coordinate the city's working groups"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "name", "state"], name="city_unique_in_programme"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(form_of_government__in=CityFormOfGovernment.values),
+                name="city_form_of_government_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pilot_status__in=CityPilotStatus.values),
+                name="city_pilot_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.state}"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class CityUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's direct foreign-key table: a coordinator's scope is granted on the City."""
+
+    content_object = models.ForeignKey(City, on_delete=models.CASCADE)
+
+
+class CityGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(City, on_delete=models.CASCADE)
+
+
+class Sector(models.Model):
+    """A recommended seat at the table (DOMAIN.md lesson 3)."""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    usual_leg = models.CharField(
+        _("usual leg"),
+        max_length=20,
+        choices=Leg.choices,
+        help_text=_("The leg people of this sector most often belong to."),
+    )
+    recommended = models.BooleanField(_("recommended seat"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("sector")
+        ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(usual_leg__in=Leg.values), name="sector_usual_leg_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="organisations", verbose_name=_("city")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    sector = models.ForeignKey(
+        Sector,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
+        verbose_name=_("sector"),
+    )
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "name"], name="organisation_unique_in_city")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """A stakeholder: one city, exactly one leg, a sector, perhaps an organisation."""
+
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, related_name="people", verbose_name=_("city")
+    )
+    full_name = models.CharField(_("full name"), max_length=200)
+    role_title = models.CharField(
+        _("role or title"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. Community Empowerment Officer, youth pastor, patrol sergeant."),
+    )
+    leg = models.CharField(_("leg"), max_length=20, choices=Leg.choices)
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, related_name="people", verbose_name=_("sector")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("organisation"),
+    )
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    consent_to_contact = models.BooleanField(
+        _("agreed to be contacted by the portal"), default=False
+    )
+    consent_recorded_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["full_name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(leg__in=Leg.values), name="person_leg_valid"),
+            # One person record per address, case-insensitively; people without mail are allowed.
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="person_email_unique_ci"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(consent_to_contact=False)
+                | models.Q(consent_recorded_at__isnull=False),
+                name="person_consent_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["city", "leg"], name="person_city_leg_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def clean(self) -> None:
+        if self.organisation_id and self.city_id and self.organisation.city_id != self.city_id:
+            raise ValidationError({"organisation": _("The organisation is in another city.")})
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account that signs in with its email address, linked to a person where it is one."""
+
+    email = models.EmailField(_("email"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=200, blank=True)
+    person = models.OneToOneField(
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="user",
+        verbose_name=_("person record"),
+    )
+    is_network_staff = models.BooleanField(
+        _("network staff"),
+        default=False,
+        help_text=_("Strong Cities staff: review progress across all pilots."),
+    )
+    is_staff = models.BooleanField(_("Django admin access"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("account")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.display_name or (self.person.full_name if self.person_id else self.email)
+
+    def get_short_name(self) -> str:
+        return self.get_full_name()

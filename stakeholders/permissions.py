@@ -1,0 +1,21 @@
+"""One place that fetches an object and checks the viewer may see it, in one call.
+
+Outside the viewer's scope: 404, so existence is not revealed. Visible but not
+editable: 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from stakeholders.models import City
+from stakeholders.roles import viewer_for
+
+
+def access_city_by_slug(request, slug: str, *, manage: bool = False) -> City:
+    viewer = viewer_for(request)
+    city = City.objects.filter(slug=slug).first()
+    if city is None or not viewer.can_view_city(city.pk):
+        raise Http404
+    if manage and not viewer.can_coordinate(city.pk):
+        raise PermissionDenied
+    return city

@@ -1,0 +1,85 @@
+"""Who someone is in the portal: network staff, a city's coordinator, or a member.
+
+Coordinators hold guardian's ``coordinate_city`` permission on their City (direct
+foreign-key table), so a coordinator's scope is always one query away.
+"""
+
+from functools import cached_property
+
+from guardian.shortcuts import assign_perm, remove_perm
+
+from stakeholders.models import City, CityUserObjectPermission, User
+
+COORDINATE_CITY = "stakeholders.coordinate_city"
+
+
+def coordinated_city_ids(user: User) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(
+        CityUserObjectPermission.objects.filter(
+            user=user, permission__codename="coordinate_city"
+        ).values_list("content_object_id", flat=True)
+    )
+
+
+def grant_coordinator(*, city: City, user: User) -> None:
+    assign_perm(COORDINATE_CITY, user, city)
+
+
+def revoke_coordinator(*, city: City, user: User) -> None:
+    remove_perm(COORDINATE_CITY, user, city)
+
+
+class Viewer:
+    """The signed-in user's roles, computed once per request."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    @property
+    def is_network_staff(self) -> bool:
+        return bool(self.user.is_authenticated and self.user.is_network_staff)
+
+    @cached_property
+    def coordinated_city_ids(self) -> set[int]:
+        return coordinated_city_ids(self.user)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return bool(self.coordinated_city_ids)
+
+    @cached_property
+    def member_city_id(self) -> int | None:
+        person = self.user.person if self.user.is_authenticated and self.user.person_id else None
+        return person.city_id if person else None
+
+    @property
+    def is_member(self) -> bool:
+        return self.member_city_id is not None
+
+    def can_coordinate(self, city_id: int) -> bool:
+        return self.is_network_staff or city_id in self.coordinated_city_ids
+
+    def can_view_city(self, city_id: int) -> bool:
+        return self.can_coordinate(city_id) or self.member_city_id == city_id
+
+    @property
+    def role_label(self) -> str:
+        from django.utils.translation import gettext as _
+
+        if self.is_network_staff:
+            return _("Network staff")
+        if self.is_coordinator:
+            return _("City coordinator")
+        if self.is_member:
+            return _("Member")
+        return _("Signed in")
+
+
+def viewer_for(request) -> Viewer:
+    viewer = getattr(request, "_viewer", None)
+    if viewer is None or viewer.user is not request.user:
+        viewer = Viewer(request.user)
+        request._viewer = viewer
+    return viewer

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from stakeholders import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("cities/<slug:slug>/", views.city_detail, name="city_detail"),
+]

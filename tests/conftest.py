@@ -1,0 +1,44 @@
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Hashing strength is not under test; PBKDF2 would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def city(db):
+    return factories.city("Albuquerque", time_zone="America/Denver")
+
+
+@pytest.fixture
+def other_city(db):
+    return factories.city("Stamford", time_zone="America/New_York", state="Connecticut")
+
+
+@pytest.fixture
+def group(city):
+    return factories.group_with_all_legs(city)
+
+
+@pytest.fixture
+def staff_user(db):
+    return factories.network_staff()
+
+
+@pytest.fixture
+def coordinator_user(city):
+    return factories.coordinator(city)
+
+
+@pytest.fixture
+def other_coordinator(other_city):
+    return factories.coordinator(other_city)
+
+
+@pytest.fixture
+def member(group):
+    return factories.member_user(group)

@@ -1,0 +1,97 @@
+"""Home, city and working-group pages: who may see what, and what they show."""
+
+import pytest
+from django.urls import reverse
+
+from stakeholders.models import Leg
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client, city, group):
+    for url in [
+        reverse("home"),
+        reverse("city_detail", args=[city.slug]),
+        reverse("group_detail", args=[group.pk]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_staff_home_lists_every_city_with_its_legs(client, staff_user, city, other_city, group):
+    client.force_login(staff_user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Albuquerque" in body and "Stamford" in body
+    for leg in Leg:
+        assert str(leg.label) in body
+
+
+def test_coordinator_home_shows_only_their_city(client, coordinator_user, city, other_city):
+    client.force_login(coordinator_user)
+    body = client.get(reverse("home")).content.decode()
+    assert "Albuquerque" in body
+    assert "Stamford" not in body
+
+
+def test_member_home_lists_their_upcoming_convenings(client, member, group):
+    upcoming = factories.convening(group, title="Back-to-school convening")
+    factories.invite(upcoming, member.person, "yes")
+    not_invited = factories.convening(group, title="Chairs only")
+    client.force_login(member)
+    body = client.get(reverse("home")).content.decode()
+    assert "Back-to-school convening" in body
+    assert not_invited.title not in body
+
+
+def test_coordinator_of_another_city_gets_404_for_the_city(client, other_coordinator, city):
+    client.force_login(other_coordinator)
+    assert client.get(reverse("city_detail", args=[city.slug])).status_code == 404
+
+
+def test_city_page_shows_counts_per_leg_and_flags_a_missing_leg(client, coordinator_user, city):
+    group = factories.group(city)
+    for leg in (Leg.MAYOR_COUNCIL, Leg.CITY_STAFF, Leg.COMMUNITY):
+        factories.member(group, leg)
+    client.force_login(coordinator_user)
+    response = client.get(reverse("city_detail", args=[city.slug]))
+    assert response.status_code == 200
+    legs = {leg.leg: leg.members for leg in response.context["legs"]}
+    assert legs == {
+        Leg.MAYOR_COUNCIL: 1,
+        Leg.CITY_STAFF: 1,
+        Leg.COMMUNITY: 1,
+        Leg.LAW_ENFORCEMENT: 0,
+    }
+    assert "Leg missing" in response.content.decode()
+
+
+def test_member_sees_fellow_members_but_not_their_contact_details(client, member, group):
+    fellow = group.memberships.exclude(person=member.person).first().person
+    client.force_login(member)
+    body = client.get(reverse("group_detail", args=[group.pk])).content.decode()
+    assert fellow.full_name in body
+    assert fellow.email not in body
+
+
+def test_coordinator_sees_contact_details_on_the_roster(client, coordinator_user, group):
+    someone = group.memberships.first().person
+    client.force_login(coordinator_user)
+    body = client.get(reverse("group_detail", args=[group.pk])).content.decode()
+    assert someone.email in body
+
+
+def test_member_of_another_group_gets_404_for_the_group(client, city, group):
+    outsider = factories.member_user(factories.group(city))
+    client.force_login(outsider)
+    assert client.get(reverse("group_detail", args=[group.pk])).status_code == 404
+
+
+def test_convening_times_show_in_the_city_zone_with_abbreviation(client, coordinator_user, group):
+    factories.convening(group, title="Winter session")
+    client.force_login(coordinator_user)
+    body = client.get(reverse("group_detail", args=[group.pk])).content.decode()
+    assert " MST" in body or " MDT" in body
