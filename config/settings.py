@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Login is the default; public views opt out with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "stakeholders.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -180,14 +181,17 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Prevention portal] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-USERSESSIONS_TRACK_ACTIVITY = True
+# Tracking would write to the database on every request; sessions still list and end.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # Guardian: no anonymous user row; object permissions live in direct foreign-key tables.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 60 * 60 * 8, minimum=300)
-SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout, not a hard cut-off
+# An idle timeout: stakeholders.middleware.IdleTimeoutMiddleware pushes the expiry forward
+# as the person keeps working (at most one session write every five minutes).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 60 * 60, minimum=300)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

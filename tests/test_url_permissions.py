@@ -1,0 +1,100 @@
+"""Every URL of the portal, for every kind of visitor: the status they get.
+
+Adding a URL without a row here fails `test_every_url_has_expectations`.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "member", "coordinator", "other_coordinator", "staff")
+LOGIN = "login"  # a redirect to the sign-in page
+
+# url name -> expected GET status per role (in ROLES order); POST is refused by read-only views.
+EXPECTED_GET = {
+    "home": (LOGIN, 200, 200, 200, 200),
+    "city_detail": (LOGIN, 200, 200, 404, 200),
+    "group_detail": (LOGIN, 200, 200, 404, 200),
+    "healthz": (200, 200, 200, 200, 200),
+    "ping": (200, 200, 200, 200, 200),
+}
+EXPECTED_POST = {
+    "home": (LOGIN, 405, 405, 405, 405),
+    "city_detail": (LOGIN, 405, 405, 405, 405),
+    "group_detail": (LOGIN, 405, 405, 405, 405),
+    "healthz": (405, 405, 405, 405, 405),
+    "ping": (405, 405, 405, 405, 405),
+}
+# Third-party URL trees with their own rules (allauth's sign-in pages; the admin, which
+# requires is_staff). They are covered by their own tests.
+DELEGATED_PREFIXES = ("accounts/", "admin/")
+
+
+def _own_url_names(patterns=None, prefix="") -> set[str]:
+    names = set()
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(entry.pattern)
+        if route.startswith(DELEGATED_PREFIXES):
+            continue
+        if isinstance(entry, URLResolver):
+            names |= _own_url_names(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"URL {route!r} has no name, so it cannot have expectations"
+            names.add(entry.name)
+    return names
+
+
+def test_every_url_has_expectations():
+    names = _own_url_names()
+    assert names == set(EXPECTED_GET), "add the new URL's row to EXPECTED_GET"
+    assert names == set(EXPECTED_POST), "add the new URL's row to EXPECTED_POST"
+
+
+@pytest.fixture
+def world(city, other_city):
+    group = factories.group_with_all_legs(city, per_leg=1)
+    return {
+        "kwargs": {
+            "city_detail": {"slug": city.slug},
+            "group_detail": {"group_id": group.pk},
+        },
+        "users": {
+            "anonymous": None,
+            "member": factories.member_user(group),
+            "coordinator": factories.coordinator(city),
+            "other_coordinator": factories.coordinator(other_city),
+            "staff": factories.network_staff(),
+        },
+    }
+
+
+def _check(client, world, method, table):
+    from django.urls import reverse
+
+    failures = []
+    for name, expected in table.items():
+        url = reverse(name, kwargs=world["kwargs"].get(name, {}))
+        for role, want in zip(ROLES, expected, strict=True):
+            client.logout()
+            if world["users"][role] is not None:
+                client.force_login(world["users"][role])
+            response = getattr(client, method)(url)
+            got = response.status_code
+            if want == LOGIN:
+                ok = got == 302 and "/accounts/login/" in response["Location"]
+            else:
+                ok = got == want
+            if not ok:
+                failures.append(f"{method.upper()} {name} as {role}: got {got}, want {want}")
+    assert not failures, "\n".join(failures)
+
+
+def test_get_status_for_every_url_and_role(client, world):
+    _check(client, world, "get", EXPECTED_GET)
+
+
+def test_post_status_for_every_url_and_role(client, world):
+    _check(client, world, "post", EXPECTED_POST)
