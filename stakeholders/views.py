@@ -30,6 +30,12 @@ def home(request):
 
 
 @require_GET
+def account(request):
+    """One place for a person's own account: address, password, two-factor, sessions."""
+    return render(request, "stakeholders/account.html", {"viewer": viewer_for(request)})
+
+
+@require_GET
 def city_detail(request, slug: str):
     city = access_city_by_slug(request, slug)
     viewer = viewer_for(request)

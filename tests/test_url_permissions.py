@@ -16,6 +16,7 @@ LOGIN = "login"  # a redirect to the sign-in page
 # url name -> expected GET status per role (in ROLES order); POST is refused by read-only views.
 EXPECTED_GET = {
     "home": (LOGIN, 200, 200, 200, 200),
+    "account": (LOGIN, 200, 200, 200, 200),
     "city_detail": (LOGIN, 200, 200, 404, 200),
     "group_detail": (LOGIN, 200, 200, 404, 200),
     "healthz": (200, 200, 200, 200, 200),
@@ -23,6 +24,7 @@ EXPECTED_GET = {
 }
 EXPECTED_POST = {
     "home": (LOGIN, 405, 405, 405, 405),
+    "account": (LOGIN, 405, 405, 405, 405),
     "city_detail": (LOGIN, 405, 405, 405, 405),
     "group_detail": (LOGIN, 405, 405, 405, 405),
     "healthz": (405, 405, 405, 405, 405),
