@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from workinggroups.models import (
     Attendance,
@@ -45,6 +46,8 @@ class AttendanceInline(admin.TabularInline):
 
 @admin.register(Convening)
 class ConveningAdmin(admin.ModelAdmin):
+    # Links typed without a scheme are https (Django 6.0's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "group", "kind", "starts_at", "status"]
     list_filter = ["kind", "status", "group__city"]
     search_fields = ["title"]

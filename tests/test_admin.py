@@ -1,0 +1,49 @@
+"""Every model is in the admin, and every admin page renders."""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.urls import reverse
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+PORTAL_APPS = {"stakeholders", "workinggroups", "trainings", "briefings"}
+# Guardian's permission rows are managed through the City's "object permissions" page.
+NOT_IN_ADMIN = {"cityuserobjectpermission", "citygroupobjectpermission"}
+
+
+def test_every_portal_model_is_in_the_admin_itself_or_inline():
+    inline_models = {
+        inline.model
+        for model_admin in admin.site._registry.values()
+        for inline in model_admin.inlines
+    }
+    missing = [
+        f"{model._meta.app_label}.{model._meta.model_name}"
+        for model in apps.get_models()
+        if model._meta.app_label in PORTAL_APPS
+        and model._meta.model_name not in NOT_IN_ADMIN
+        and not model._meta.auto_created
+        and model not in admin.site._registry
+        and model not in inline_models
+    ]
+    assert not missing
+
+
+def test_every_admin_changelist_and_add_page_renders(client, group):
+    superuser = factories.user(is_staff=True, is_superuser=True)
+    factories.attend(factories.convening(group, days_from_now=-2), group.memberships.first().person)
+    client.force_login(superuser)
+    for model in admin.site._registry:
+        opts = model._meta
+        for view in ("changelist", "add"):
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}")
+            assert client.get(url).status_code == 200, url
+
+
+def test_the_admin_is_closed_to_people_without_admin_access(client, coordinator_user):
+    client.force_login(coordinator_user)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
