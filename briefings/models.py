@@ -156,7 +156,7 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["briefing", "person"], name="delivery_once_per_person"),
             models.CheckConstraint(
-                condition=models.Q(status__in=BriefingStatus.values), name="delivery_status_valid"
+                condition=models.Q(status__in=DeliveryStatus.values), name="delivery_status_valid"
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
