@@ -12,6 +12,15 @@ class LegCount:
     leg: str
     label: str
     members: int
+    # Of the whole group or city, so a leg is judged against its own table.
+    total: int
+    largest: int
+
+    @property
+    def thin_below(self) -> int:
+        """A leg with one person, or with under an eighth of the seats, is thin (lesson 1:
+        a weak leg makes a whole-of-city approach hard to start and harder to sustain)."""
+        return max(2, -(-self.total // 8))
 
     @property
     def is_missing(self) -> bool:
@@ -19,11 +28,7 @@ class LegCount:
 
     @property
     def is_thin(self) -> bool:
-        return 0 < self.members < THIN_LEG_BELOW
-
-
-# Fewer current members than this in one leg is called thin (DOMAIN.md lesson 1: a weak leg).
-THIN_LEG_BELOW = 3
+        return 0 < self.members < self.thin_below
 
 
 def _current_member_filter(prefix: str = "") -> Q:
@@ -43,9 +48,11 @@ def leg_annotations(prefix: str) -> dict:
 
 
 def legs_from_annotations(obj) -> list[LegCount]:
+    counts = {leg: getattr(obj, f"members_{leg.value}") for leg in Leg}
+    total, largest = sum(counts.values()), max(counts.values())
     return [
-        LegCount(leg=leg.value, label=str(leg.label), members=getattr(obj, f"members_{leg.value}"))
-        for leg in Leg
+        LegCount(leg=leg.value, label=str(leg.label), members=n, total=total, largest=largest)
+        for leg, n in counts.items()
     ]
 
 

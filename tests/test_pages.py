@@ -95,3 +95,15 @@ def test_convening_times_show_in_the_city_zone_with_abbreviation(client, coordin
     client.force_login(coordinator_user)
     body = client.get(reverse("group_detail", args=[group.pk])).content.decode()
     assert " MST" in body or " MDT" in body
+
+
+def test_a_leg_with_one_person_or_under_an_eighth_of_seats_is_thin():
+    from stakeholders.selectors import LegCount
+
+    def leg(members, total):
+        return LegCount(leg="x", label="x", members=members, total=total, largest=10)
+
+    assert leg(1, 8).is_thin  # one person is always thin
+    assert not leg(2, 16).is_thin  # exactly an eighth holds
+    assert leg(2, 20).is_thin  # under an eighth of twenty seats
+    assert not leg(0, 20).is_thin and leg(0, 20).is_missing
