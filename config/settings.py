@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_htmx",
     "csp",
+    "audit",
     "stakeholders",
     "workinggroups",
     "trainings",

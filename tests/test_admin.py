@@ -36,9 +36,12 @@ def test_every_admin_changelist_and_add_page_renders(client, group):
     superuser = factories.user(is_staff=True, is_superuser=True)
     factories.attend(factories.convening(group, days_from_now=-2), group.memberships.first().person)
     client.force_login(superuser)
-    for model in admin.site._registry:
+    for model, model_admin in admin.site._registry.items():
         opts = model._meta
-        for view in ("changelist", "add"):
+        views = ["changelist"]
+        if model_admin.has_add_permission(_request_for(superuser)):
+            views.append("add")
+        for view in views:
             url = reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}")
             assert client.get(url).status_code == 200, url
 
@@ -47,3 +50,27 @@ def test_the_admin_is_closed_to_people_without_admin_access(client, coordinator_
     client.force_login(coordinator_user)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def _request_for(user):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
+
+
+def test_the_audit_log_cannot_be_edited_or_deleted_from_the_admin(client, staff_user):
+    from audit.models import AuditAction
+    from audit.services import audit_record
+
+    event = audit_record(actor=staff_user, action=AuditAction.ROLE_GRANTED)
+    superuser = factories.user(is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    change = reverse("admin:audit_auditevent_change", args=[event.pk])
+    delete = reverse("admin:audit_auditevent_delete", args=[event.pk])
+    assert client.get(reverse("admin:audit_auditevent_add")).status_code == 403
+    assert client.post(change, {"action": "role.revoked"}).status_code == 403
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    event.refresh_from_db()
+    assert event.action == AuditAction.ROLE_GRANTED

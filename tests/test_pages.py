@@ -107,3 +107,22 @@ def test_a_leg_with_one_person_or_under_an_eighth_of_seats_is_thin():
     assert not leg(2, 16).is_thin  # exactly an eighth holds
     assert leg(2, 20).is_thin  # under an eighth of twenty seats
     assert not leg(0, 20).is_thin and leg(0, 20).is_missing
+
+
+def test_viewing_a_roster_with_contact_details_is_audited_with_its_row_count(
+    client, coordinator_user, member, group
+):
+    from audit.models import AuditAction, AuditEvent
+
+    client.force_login(member)
+    client.get(reverse("group_detail", args=[group.pk]))
+    assert not AuditEvent.objects.exists()  # members see no contact details
+
+    client.force_login(coordinator_user)
+    client.get(reverse("group_detail", args=[group.pk]), REMOTE_ADDR="203.0.113.9")
+    event = AuditEvent.objects.get()
+    assert event.action == AuditAction.ROSTER_VIEWED
+    assert event.actor == coordinator_user
+    assert event.city == group.city
+    assert event.detail == {"rows": group.memberships.filter(ended_on__isnull=True).count()}
+    assert event.ip_address == "203.0.113.9"

@@ -1,0 +1,71 @@
+"""The audit log: who did what to whose data, when and from where.
+
+Append-only from the portal: no view edits or deletes an entry. Erasing a person
+(issue 3) scrubs the personal copies held in `target_label` and `detail`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    ROSTER_VIEWED = "roster.viewed", _("Roster viewed")
+    ROSTER_EXPORTED = "roster.exported", _("Roster exported")
+    ROLE_GRANTED = "role.granted", _("Role granted")
+    ROLE_REVOKED = "role.revoked", _("Role revoked")
+    INVITATION_SENT = "invitation.sent", _("Invitation sent")
+    INVITATION_RESENT = "invitation.resent", _("Invitation re-sent")
+    INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
+    INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
+    PERSON_CHANGED = "person.changed", _("Person's details changed")
+    PERSON_EXPORTED = "person.exported", _("Person's data downloaded")
+    PERSON_ERASED = "person.erased", _("Person erased")
+    ACCOUNT_DISABLED = "account.disabled", _("Account disabled")
+
+
+class AuditEvent(models.Model):
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("who"),
+    )
+    # Kept when the account is later deleted, so the log still says who it was.
+    actor_label = models.CharField(_("who (as recorded)"), max_length=254)
+    action = models.CharField(_("action"), max_length=40, choices=AuditAction.choices)
+    city = models.ForeignKey(
+        "stakeholders.City",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("city"),
+    )
+    target_type = models.CharField(_("what kind"), max_length=60, blank=True)
+    target_id = models.CharField(_("which"), max_length=40, blank=True)
+    target_label = models.CharField(_("what (as recorded)"), max_length=254, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    user_agent = models.CharField(_("from browser"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=AuditAction.values), name="audit_action_valid"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["city", "-created_at"], name="audit_city_idx"),
+            models.Index(fields=["action", "-created_at"], name="audit_action_idx"),
+            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
