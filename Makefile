@@ -30,7 +30,7 @@ run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
 	DEBUG=$${DEBUG:-1} $(PY) manage.py collectstatic --noinput --verbosity 0
-	DEBUG=$${DEBUG:-1} PORT=$(PORT) $(PY) -m config.devserver
+	DEBUG=$${DEBUG:-1} REQUIRE_MFA=$${REQUIRE_MFA:-0} PORT=$(PORT) $(PY) -m config.devserver
 
 test: install
 	$(VENV)/bin/ruff check .

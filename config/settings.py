@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "stakeholders.middleware.ManagerMfaMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -184,6 +185,10 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Prevention portal] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Network staff and coordinators must enrol before reaching any page; `make run` turns this
+# off for the demo accounts (REQUIRE_MFA=0). On everywhere else unless switched off.
+MFA_REQUIRED_FOR_MANAGERS = env_bool("REQUIRE_MFA", True)
+MFA_TOTP_ISSUER = "Prevention portal"
 # Tracking would write to the database on every request; sessions still list and end.
 USERSESSIONS_TRACK_ACTIVITY = False
 

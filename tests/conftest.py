@@ -9,6 +9,12 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _mfa_not_required(settings):
+    # Most tests are about pages, not enrolment; tests/test_mfa.py switches it back on.
+    settings.MFA_REQUIRED_FOR_MANAGERS = False
+
+
 @pytest.fixture
 def city(db):
     return factories.city("Albuquerque", time_zone="America/Denver")

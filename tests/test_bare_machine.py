@@ -68,6 +68,7 @@ def bare_env(tmp_path_factory):
         SECRET_KEY="bare-machine-test-" + "k" * 50,
         ALLOWED_HOSTS="testserver,localhost",
         SECURE_SSL_REDIRECT="0",
+        REQUIRE_MFA="0",  # as `make run` sets it for the demo accounts
     )
     return env
 

@@ -1,0 +1,63 @@
+"""Two-factor sign-in is required of network staff and coordinators, optional for members."""
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.urls import reverse
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _mfa_required(settings):
+    settings.MFA_REQUIRED_FOR_MANAGERS = True
+
+
+def _enrol(user) -> None:
+    # A TOTP authenticator row is what allauth checks; its secret is not under test here.
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+
+
+@pytest.mark.parametrize("who", ["staff_user", "coordinator_user"])
+def test_manager_without_mfa_is_sent_to_enrol_before_any_page(client, request, who, city):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    for url in [reverse("home"), reverse("city_detail", args=[city.slug]), reverse("admin:index")]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_manager_signing_in_is_led_to_enrolment_and_can_sign_out(client, coordinator_user):
+    response = client.post(
+        reverse("account_login"),
+        {"login": coordinator_user.email, "password": factories.TEST_PASSWORD},
+        follow=True,
+    )
+    visited = [url for url, _ in response.redirect_chain]
+    assert reverse("mfa_activate_totp") in visited
+    # allauth asks for the password again before an authenticator is added.
+    assert visited[-1].startswith(reverse("account_reauthenticate"))
+    assert response.status_code == 200
+    assert "two-factor" in response.content.decode()
+    assert client.post(reverse("account_logout")).status_code == 302
+    assert client.get(reverse("home")).status_code == 302
+    assert client.post(reverse("account_logout")).status_code == 302
+
+
+def test_manager_with_mfa_reaches_the_pages(client, coordinator_user, city):
+    _enrol(coordinator_user)
+    client.force_login(coordinator_user)
+    assert client.get(reverse("city_detail", args=[city.slug])).status_code == 200
+
+
+def test_member_without_mfa_reaches_their_pages(client, member):
+    client.force_login(member)
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_requirement_can_be_switched_off_for_the_demo(client, coordinator_user, settings):
+    settings.MFA_REQUIRED_FOR_MANAGERS = False
+    client.force_login(coordinator_user)
+    assert client.get(reverse("home")).status_code == 200
