@@ -19,3 +19,20 @@ def access_city_by_slug(request, slug: str, *, manage: bool = False) -> City:
     if manage and not viewer.can_coordinate(city.pk):
         raise PermissionDenied
     return city
+
+
+def require_network_staff(request) -> None:
+    """Pages for network staff only; to anyone else they do not exist (404)."""
+    if not viewer_for(request).is_network_staff:
+        raise Http404
+
+
+def access_account_for_roles(request, user_id: int):
+    """Fetch an account whose roles network staff may change."""
+    from stakeholders.models import User
+
+    require_network_staff(request)
+    account = User.objects.filter(pk=user_id).first()
+    if account is None:
+        raise Http404
+    return account

@@ -21,6 +21,10 @@ EXPECTED_GET = {
     "group_detail": (LOGIN, 200, 200, 404, 200),
     "healthz": (200, 200, 200, 200, 200),
     "ping": (200, 200, 200, 200, 200),
+    "roles": (LOGIN, 404, 404, 404, 200),
+    "role_grant_coordinator": (LOGIN, 405, 405, 405, 405),
+    "role_revoke_coordinator": (LOGIN, 405, 405, 405, 405),
+    "role_network_staff": (LOGIN, 405, 405, 405, 405),
 }
 EXPECTED_POST = {
     "home": (LOGIN, 405, 405, 405, 405),
@@ -29,6 +33,11 @@ EXPECTED_POST = {
     "group_detail": (LOGIN, 405, 405, 405, 405),
     "healthz": (405, 405, 405, 405, 405),
     "ping": (405, 405, 405, 405, 405),
+    "roles": (LOGIN, 405, 405, 405, 405),
+    # 302: back to the roles page with a message (an empty form changes nothing).
+    "role_grant_coordinator": (LOGIN, 404, 404, 404, 302),
+    "role_revoke_coordinator": (LOGIN, 404, 404, 404, 302),
+    "role_network_staff": (LOGIN, 404, 404, 404, 302),
 }
 # Third-party URL trees with their own rules (allauth's sign-in pages; the admin, which
 # requires is_staff). They are covered by their own tests.
@@ -58,14 +67,18 @@ def test_every_url_has_expectations():
 @pytest.fixture
 def world(city, other_city):
     group = factories.group_with_all_legs(city, per_leg=1)
+    member = factories.member_user(group)
     return {
         "kwargs": {
             "city_detail": {"slug": city.slug},
             "group_detail": {"group_id": group.pk},
+            "role_grant_coordinator": {"user_id": member.pk},
+            "role_revoke_coordinator": {"user_id": member.pk, "city_id": city.pk},
+            "role_network_staff": {"user_id": member.pk},
         },
         "users": {
             "anonymous": None,
-            "member": factories.member_user(group),
+            "member": member,
             "coordinator": factories.coordinator(city),
             "other_coordinator": factories.coordinator(other_city),
             "staff": factories.network_staff(),
