@@ -8,10 +8,16 @@ from audit.models import AuditAction, AuditEvent
 
 
 def client_address(request) -> str | None:
-    """The client's address: REMOTE_ADDR, which a trusted proxy must set correctly."""
+    """The client's address, read the way allauth's rate limits read it (see
+    TRUSTED_PROXY_COUNT in the README), so the log and the limits agree."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request) or None
+    except Exception:  # a missing or malformed header must never lose the audit entry
+        return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(

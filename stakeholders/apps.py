@@ -12,3 +12,12 @@ class StakeholdersConfig(AppConfig):
         from stakeholders.middleware import forget_mfa_confirmation
 
         authenticator_removed.connect(forget_mfa_confirmation, dispatch_uid="portal-mfa-removed")
+
+        from django.db.models.signals import pre_save
+
+        from stakeholders.models import User
+        from stakeholders.signals import end_sessions_of_disabled_account
+
+        pre_save.connect(
+            end_sessions_of_disabled_account, sender=User, dispatch_uid="portal-disabled-sessions"
+        )

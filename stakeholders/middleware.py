@@ -93,3 +93,16 @@ def forget_mfa_confirmation(sender, request=None, **kwargs) -> None:
     """When an authenticator is removed, check enrolment again on the next request."""
     if request is not None and hasattr(request, "session"):
         request.session.pop(_MFA_CONFIRMED, None)
+
+
+class PrivatePagesMiddleware:
+    """Pages seen signed in hold people's details: no browser or proxy may keep a copy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated and not request.path.startswith("/static/"):
+            response["Cache-Control"] = "no-store"
+        return response
