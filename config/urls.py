@@ -14,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("stakeholders.urls")),
     path("groups/", include("workinggroups.urls")),
+    path("audit/", include("audit.urls")),
 ]

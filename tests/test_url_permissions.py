@@ -22,6 +22,7 @@ EXPECTED_GET = {
     "healthz": (200, 200, 200, 200, 200),
     "ping": (200, 200, 200, 200, 200),
     "roles": (LOGIN, 404, 404, 404, 200),
+    "audit_log": (LOGIN, 404, 404, 404, 200),
     "role_grant_coordinator": (LOGIN, 405, 405, 405, 405),
     "role_revoke_coordinator": (LOGIN, 405, 405, 405, 405),
     "role_network_staff": (LOGIN, 405, 405, 405, 405),
@@ -34,6 +35,7 @@ EXPECTED_POST = {
     "healthz": (405, 405, 405, 405, 405),
     "ping": (405, 405, 405, 405, 405),
     "roles": (LOGIN, 405, 405, 405, 405),
+    "audit_log": (LOGIN, 405, 405, 405, 405),
     # 302: back to the roles page with a message (an empty form changes nothing).
     "role_grant_coordinator": (LOGIN, 404, 404, 404, 302),
     "role_revoke_coordinator": (LOGIN, 404, 404, 404, 302),
