@@ -68,3 +68,60 @@ def role_set_network_staff(*, actor: User, user: User, value: bool, request=None
         )
     user.is_network_staff = value
     return True
+
+
+def person_erase(*, actor: User, person, request=None) -> None:
+    """Remove a person's personal data everywhere, keeping aggregate counts true.
+
+    Attendance rows stay (their person is cleared, their leg kept) so attendance by leg
+    does not change; invitations, memberships, completions and queued or sent messages go
+    with the person; their account is deleted; audit entries keep what happened but lose
+    the copies of the person's name and address.
+    """
+    from audit.models import AuditEvent
+    from stakeholders.models import Person
+
+    with transaction.atomic():
+        person = Person.objects.select_for_update().select_related("city").get(pk=person.pk)
+        city, person_id = person.city, person.pk
+        account = User.objects.filter(person=person).first()
+        labels = {label for label in (person.full_name, person.email) if label}
+        if account is not None:
+            labels.add(account.email)
+        scrubbed = _("erased person")
+        AuditEvent.objects.filter(
+            target_type="stakeholders.person", target_id=str(person_id)
+        ).update(target_label=scrubbed)
+        if account is not None:
+            AuditEvent.objects.filter(actor=account).update(actor_label=scrubbed, actor=None)
+            AuditEvent.objects.filter(
+                target_type="stakeholders.user", target_id=str(account.pk)
+            ).update(target_label=scrubbed)
+            _close_and_anonymise(account)
+        for label in labels:
+            AuditEvent.objects.filter(target_label=label).update(target_label=scrubbed)
+        person.delete()
+        audit_record(
+            actor=actor,
+            action=AuditAction.PERSON_ERASED,
+            request=request,
+            city=city,
+            erased_person_id=person_id,
+        )
+
+
+def _close_and_anonymise(account: User) -> None:
+    from allauth.account.models import EmailAddress
+
+    from stakeholders.models import CityUserObjectPermission
+
+    EmailAddress.objects.filter(user=account).delete()
+    CityUserObjectPermission.objects.filter(user=account).delete()
+    account.email = f"erased-{account.pk}@invalid"
+    account.display_name = ""
+    account.person = None
+    account.is_active = False  # ends every session (stakeholders.signals)
+    account.is_network_staff = False
+    account.is_staff = account.is_superuser = False
+    account.set_unusable_password()
+    account.save()

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from stakeholders import role_views, views
+from stakeholders import person_views, role_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("account/", views.account, name="account"),
+    path("account/my-data.json", person_views.my_data, name="my_data"),
+    path("people/<int:person_id>/erase/", person_views.person_erase, name="person_erase"),
     path("cities/<slug:slug>/", views.city_detail, name="city_detail"),
     path("roles/", role_views.roles, name="roles"),
     path(
@@ -21,5 +23,35 @@ urlpatterns = [
         "roles/<int:user_id>/network-staff/",
         role_views.role_network_staff,
         name="role_network_staff",
+    ),
+]
+
+from stakeholders import invitation_views  # noqa: E402  (appended with the invitations)
+
+urlpatterns += [
+    path(
+        "people/<int:person_id>/invitation/",
+        invitation_views.person_invitation,
+        name="person_invitation",
+    ),
+    path(
+        "people/<int:person_id>/invitation/send/",
+        invitation_views.person_invitation_send,
+        name="person_invitation_send",
+    ),
+    path(
+        "people/<int:person_id>/invitation/resend/",
+        invitation_views.person_invitation_resend,
+        name="person_invitation_resend",
+    ),
+    path(
+        "people/<int:person_id>/invitation/revoke/",
+        invitation_views.person_invitation_revoke,
+        name="person_invitation_revoke",
+    ),
+    path(
+        "invitations/accept/<str:token>/",
+        invitation_views.account_invitation_accept,
+        name="account_invitation_accept",
     ),
 ]

@@ -6,6 +6,8 @@ Adding a URL without a row here fails `test_every_url_has_expectations`.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from stakeholders.invitation_tokens import make_invitation_token
+from stakeholders.models import AccountInvitation
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +25,19 @@ EXPECTED_GET = {
     "ping": (200, 200, 200, 200, 200),
     "roles": (LOGIN, 404, 404, 404, 200),
     "audit_log": (LOGIN, 404, 404, 404, 200),
+    # Staff accounts here have no person record, so they have no data of their own.
+    "my_data": (LOGIN, 200, 404, 404, 404),
+    "person_erase": (LOGIN, 404, 404, 404, 200),
     "role_grant_coordinator": (LOGIN, 405, 405, 405, 405),
     "role_revoke_coordinator": (LOGIN, 405, 405, 405, 405),
     "role_network_staff": (LOGIN, 405, 405, 405, 405),
+    # A member sees fellow members of their groups (403); other people are 404 to them.
+    "person_invitation": (LOGIN, 403, 200, 404, 200),
+    "person_invitation_send": (LOGIN, 405, 405, 405, 405),
+    "person_invitation_resend": (LOGIN, 405, 405, 405, 405),
+    "person_invitation_revoke": (LOGIN, 405, 405, 405, 405),
+    # Public; signed in as anyone else, the link is refused (400) and nothing changes.
+    "account_invitation_accept": (200, 400, 400, 400, 400),
 }
 EXPECTED_POST = {
     "home": (LOGIN, 405, 405, 405, 405),
@@ -36,10 +48,20 @@ EXPECTED_POST = {
     "ping": (405, 405, 405, 405, 405),
     "roles": (LOGIN, 405, 405, 405, 405),
     "audit_log": (LOGIN, 405, 405, 405, 405),
+    "my_data": (LOGIN, 405, 405, 405, 405),
+    # 200: without the confirmation box ticked the form comes back and nothing is erased.
+    "person_erase": (LOGIN, 404, 404, 404, 200),
     # 302: back to the roles page with a message (an empty form changes nothing).
     "role_grant_coordinator": (LOGIN, 404, 404, 404, 302),
     "role_revoke_coordinator": (LOGIN, 404, 404, 404, 302),
     "role_network_staff": (LOGIN, 404, 404, 404, 302),
+    "person_invitation": (LOGIN, 405, 405, 405, 405),
+    # 302: back to the person's invitation page with a message, whatever the invitation's state.
+    "person_invitation_send": (LOGIN, 403, 302, 404, 302),
+    "person_invitation_resend": (LOGIN, 403, 302, 404, 302),
+    "person_invitation_revoke": (LOGIN, 403, 302, 404, 302),
+    # An empty form: shown again with its errors to the invited; refused to anyone else.
+    "account_invitation_accept": (200, 400, 400, 400, 400),
 }
 # Third-party URL trees with their own rules (allauth's sign-in pages; the admin, which
 # requires is_staff). They are covered by their own tests.
@@ -70,6 +92,9 @@ def test_every_url_has_expectations():
 def world(city, other_city):
     group = factories.group_with_all_legs(city, per_leg=1)
     member = factories.member_user(group)
+    invitee = factories.member(group)  # shares the member's group: visible to them, not theirs
+    invited = factories.member(group)
+    invitation = AccountInvitation.objects.create(person=invited, email=invited.email)
     return {
         "kwargs": {
             "city_detail": {"slug": city.slug},
@@ -77,6 +102,12 @@ def world(city, other_city):
             "role_grant_coordinator": {"user_id": member.pk},
             "role_revoke_coordinator": {"user_id": member.pk, "city_id": city.pk},
             "role_network_staff": {"user_id": member.pk},
+            "person_erase": {"person_id": member.person_id},
+            "person_invitation": {"person_id": invitee.pk},
+            "person_invitation_send": {"person_id": invitee.pk},
+            "person_invitation_resend": {"person_id": invitee.pk},
+            "person_invitation_revoke": {"person_id": invitee.pk},
+            "account_invitation_accept": {"token": make_invitation_token(invitation)},
         },
         "users": {
             "anonymous": None,
