@@ -11,9 +11,10 @@ from stakeholders.models import City
 from stakeholders.roles import viewer_for
 
 
-def access_city_by_slug(request, slug: str, *, manage: bool = False) -> City:
+def access_city_by_slug(request, slug: str, *, manage: bool = False, queryset=None) -> City:
+    """Fetch a city the viewer may see (from `queryset`, to keep its annotations)."""
     viewer = viewer_for(request)
-    city = City.objects.filter(slug=slug).first()
+    city = (queryset if queryset is not None else City.objects).filter(slug=slug).first()
     if city is None or not viewer.can_view_city(city.pk):
         raise Http404
     if manage and not viewer.can_coordinate(city.pk):

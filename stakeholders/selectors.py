@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import ngettext
 
 from stakeholders.models import City, Leg, Person
 
@@ -21,6 +22,12 @@ class LegCount:
         """A leg with one person, or with under an eighth of the seats, is thin (lesson 1:
         a weak leg makes a whole-of-city approach hard to start and harder to sustain)."""
         return max(2, -(-self.total // 8))
+
+    @property
+    def count_label(self) -> str:
+        # Built here, not with {% blocktranslate count %}: the staff home renders four per
+        # city and the template tag dominated its render time in `make bench`.
+        return ngettext("%(n)d member", "%(n)d members", self.members) % {"n": self.members}
 
     @property
     def is_missing(self) -> bool:
@@ -65,10 +72,6 @@ def cities_with_leg_counts(city_ids: set[int] | None = None) -> QuerySet[City]:
     if city_ids is not None:
         cities = cities.filter(pk__in=city_ids)
     return cities.order_by("name")
-
-
-def city_with_leg_counts(city: City) -> City:
-    return cities_with_leg_counts({city.pk}).get()
 
 
 def directory_people(city: City) -> QuerySet[Person]:

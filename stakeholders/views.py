@@ -1,3 +1,4 @@
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -5,6 +6,9 @@ from stakeholders import selectors
 from stakeholders.permissions import access_city_by_slug
 from stakeholders.roles import viewer_for
 from workinggroups import selectors as group_selectors
+
+# The network counts hundreds of cities; a page of fifty keeps the overview quick to read.
+CITIES_PER_PAGE = 50
 
 
 @require_GET
@@ -14,7 +18,11 @@ def home(request):
     viewer = viewer_for(request)
     context = {"viewer": viewer}
     if viewer.is_network_staff:
-        context["cities"] = _with_legs(selectors.cities_with_leg_counts())
+        page = Paginator(selectors.cities_with_leg_counts(), CITIES_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        context["page"] = page
+        context["cities"] = _with_legs(page.object_list)
         return render(request, "stakeholders/home_staff.html", context)
     if viewer.is_coordinator:
         context["cities"] = _with_legs(
@@ -37,9 +45,8 @@ def account(request):
 
 @require_GET
 def city_detail(request, slug: str):
-    city = access_city_by_slug(request, slug)
+    city = access_city_by_slug(request, slug, queryset=selectors.cities_with_leg_counts())
     viewer = viewer_for(request)
-    city = selectors.city_with_leg_counts(city)
     context = {
         "city": city,
         "legs": selectors.legs_from_annotations(city),

@@ -126,3 +126,14 @@ def test_viewing_a_roster_with_contact_details_is_audited_with_its_row_count(
     assert event.city == group.city
     assert event.detail == {"rows": group.memberships.filter(ended_on__isnull=True).count()}
     assert event.ip_address == "203.0.113.9"
+
+
+def test_staff_home_shows_cities_fifty_to_a_page(client, staff_user):
+    for n in range(51):
+        factories.city(f"City {n:02d}")
+    client.force_login(staff_user)
+    first = client.get(reverse("home"))
+    assert len(first.context["cities"]) == 50
+    second = client.get(reverse("home"), {"page": 2})
+    assert [c.name for c in second.context["cities"]] == ["City 50"]
+    assert "Page 2 of 2" in second.content.decode()

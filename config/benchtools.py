@@ -1,0 +1,402 @@
+"""Helpers for `make bench` (config/bench.py): databases, the gunicorn server, a small HTTP load
+generator, and the `prepare` step that runs inside Django against one database.
+
+`python -m config.benchtools prepare --size small --out FILE` migrates the database in
+DATABASE_URL, seeds it with seed_scale unless it already holds that size, makes the bench
+accounts and their sessions, counts each page's SQL queries, and writes JSON to FILE. It runs
+in its own process so that one bench run can prepare two databases (tiny and the chosen size).
+"""
+
+import argparse
+import http.client
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+STAFF_EMAIL = "bench-staff@scale.example.org"
+COORDINATOR_EMAIL = "bench-coordinator@scale.example.org"
+# A throw-away database on loopback; the password only has to be known, not secret.
+BENCH_PASSWORD = "bench-only-password-2026"  # noqa: S105
+COORDINATED_CITY = "scale-city-0001"
+
+
+# --- Databases ---------------------------------------------------------------------------------
+def sibling_database(url: str, suffix: str) -> str:
+    parsed = urlparse(url)
+    return parsed._replace(path=f"{parsed.path.rstrip('/')}{suffix}").geturl()
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database named in `url` if it is missing."""
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = conninfo_to_dict(url)["dbname"]
+    with psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def db_round_trip_ms(url: str, samples: int = 1000) -> float:
+    """The median time of `SELECT 1` on an open connection: the floor under any query."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(50):
+            conn.execute("SELECT 1").fetchone()
+        times = []
+        for _ in range(samples):
+            start = time.perf_counter()
+            conn.execute("SELECT 1").fetchone()
+            times.append(time.perf_counter() - start)
+    return percentile(times, 50) * 1000
+
+
+def wait_for_autovacuum(url: str, timeout: float = 180) -> None:
+    """Wait (a bounded time) while autovacuum works on the database: it would share the CPU."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    name, deadline = conninfo_to_dict(url)["dbname"], time.monotonic() + timeout
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            busy = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE backend_type = 'autovacuum worker' AND datname = %s",
+                [name],
+            ).fetchone()[0]
+            if not busy:
+                return
+            print("  waiting for autovacuum to finish ...", flush=True)
+            time.sleep(5)
+
+
+# --- The server --------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn with one sync worker on loopback, stopped on exit (also on Ctrl-C or errors)."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env, self.log_path, self.port = env, log_path, free_port()
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Server":
+        # One worker: the second core is left to the load generator (and PostgreSQL).
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", "1"]
+        command += ["--worker-class", "sync", "--bind", f"{HOST}:{self.port}", "--timeout", "120"]
+        self.log = self.log_path.open("w")
+        # Its own session, so a Ctrl-C in the terminal reaches only us; we stop it in __exit__.
+        self.process = subprocess.Popen(  # noqa: S603
+            command,
+            cwd=BASE_DIR,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._wait_until_ready()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def _wait_until_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.log_path}")
+            try:
+                if fetch(self.port, "/ping") == 200:
+                    return
+            except OSError:
+                pass  # not listening yet
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer /ping in {timeout} s; see {self.log_path}")
+
+    def worker_cpu_seconds(self) -> float:
+        """CPU time the worker has used: unlike wall time, barely moved by other processes
+        sharing the machine (Linux /proc; NaN elsewhere)."""
+        pid = self.process.pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            ticks = 0
+            for child in children:
+                stat = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(stat[11]) + int(stat[12])  # utime and stime
+        except OSError:
+            return float("nan")
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()  # gunicorn's master stops its worker on SIGTERM
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)  # the group we started, only it
+                self.process.wait()
+        self.log.close()
+
+
+# --- Load generation ---------------------------------------------------------------------------
+def fetch(port: int, path: str, cookie: str | None = None) -> int:
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[rank]
+
+
+@dataclass
+class LoadResult:
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    failures: int = 0
+    worker_cpu_seconds: float = float("nan")
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return self.worker_cpu_seconds * 1000 / self.requests if self.requests else float("nan")
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def requests_per_s(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def errors(self) -> int:
+        return self.failures + sum(n for status, n in self.statuses.items() if status != 200)
+
+    def p(self, pct: float) -> float:
+        return percentile(self.latencies, pct) * 1000
+
+
+def run_load(
+    port: int,
+    path: str,
+    *,
+    cookie: str | None = None,
+    concurrency: int = 2,
+    duration: float = 5.0,
+    max_requests: int = 2000,
+) -> LoadResult:
+    """GET `path` from `concurrency` threads until `duration` seconds or `max_requests` pass.
+
+    http.client keeps the connection when the server allows it; gunicorn's sync worker closes
+    it after each response, so each request also pays a TCP connect, as real clients would.
+    Two threads keep the one worker busy while the other parses the last response.
+    """
+    headers = {"Cookie": cookie} if cookie else {}
+    tickets, lock = itertools.count(), threading.Lock()
+    deadline = time.perf_counter() + duration
+    result = LoadResult(seconds=0.0)
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=120)
+        while time.perf_counter() < deadline and next(tickets) < max_requests:
+            start = time.perf_counter()
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                with lock:
+                    result.failures += 1
+                continue
+            with lock:
+                result.latencies.append(time.perf_counter() - start)
+                result.statuses[response.status] += 1
+        conn.close()
+
+    # Daemon threads: an interrupted bench exits at once instead of waiting out the deadline.
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# --- The prepare step (inside Django) ------------------------------------------------------------
+def prepare(size: str, *, collectstatic: bool) -> dict:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if collectstatic:  # the manifest storage needs it with DEBUG off
+        call_command("collectstatic", interactive=False, verbosity=0)
+    seeded, seed_seconds = _seed_if_needed(size)
+    targets = _targets()
+    for target in targets:
+        target["queries"], target["sql"] = count_queries(target["user"], target["path"])
+        target["session"] = new_session(target["user"])
+        target["user"] = target["user"].email
+    from stakeholders import scale
+
+    return {
+        "sizes": scale.count_rows(),
+        "seeded": seeded,
+        "seed_seconds": seed_seconds,
+        "cookie_name": settings.SESSION_COOKIE_NAME,
+        "targets": targets,
+    }
+
+
+def _seed_if_needed(size: str) -> tuple[bool, float]:
+    from django.core.management import call_command
+
+    from stakeholders import scale
+
+    present = scale.sizes_present()
+    if present == scale.SIZES[size]:
+        print(f"  {size} data already there: {present}", flush=True)
+        return False, 0.0
+    start = time.perf_counter()
+    call_command("seed_scale", size=size, flush=True, yes=True)
+    return True, time.perf_counter() - start
+
+
+def _targets() -> list[dict]:
+    from stakeholders.models import City
+    from stakeholders.roles import grant_coordinator
+
+    staff = _account(STAFF_EMAIL, display_name="Bench network staff", is_network_staff=True)
+    coordinator = _account(COORDINATOR_EMAIL, display_name="Bench coordinator")
+    city = City.objects.get(slug=COORDINATED_CITY)
+    grant_coordinator(city=city, user=coordinator)
+    group = city.working_groups.order_by("pk").first()
+    return [
+        {"name": "staff_home", "user": staff, "path": "/"},
+        {"name": "coordinator_home", "user": coordinator, "path": "/"},
+        {"name": "city_page", "user": coordinator, "path": f"/cities/{city.slug}/"},
+        {"name": "group_page", "user": coordinator, "path": f"/groups/{group.pk}/"},
+    ]
+
+
+def _account(email: str, **flags):
+    """A signed-in-able account: known password, verified primary address (allauth)."""
+    from allauth.account.models import EmailAddress
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.models import Session
+
+    from stakeholders.models import User
+
+    user = User.objects.filter(email=email).first() or User(email=email)
+    for name, value in flags.items():
+        setattr(user, name, value)
+    user.set_password(BENCH_PASSWORD)
+    user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    _enrol_in_two_factor(user)
+    # Sessions of earlier runs are useless (each run has a new SECRET_KEY): drop them.
+    old = UserSession.objects.filter(user=user)
+    Session.objects.filter(session_key__in=old.values("session_key")).delete()
+    old.delete()
+    return user
+
+
+def _enrol_in_two_factor(user) -> None:
+    """Managers must have an authenticator (REQUIRE_MFA) before any page: give the bench
+    accounts one, as real staff and coordinators have, rather than switching the rule off."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())
+
+
+def new_session(user) -> str:
+    """A session signed in as `user`, stored the way django.contrib.auth.login stores it.
+
+    Signing in through allauth's form would need a CSRF round trip and a TOTP code per client
+    and meets its login rate limits; once signed in, a real session holds the same keys. Every
+    request still goes through the session, authentication and MFA middleware, which is what
+    is being measured; the warm-up requests settle what they store on a first visit.
+    """
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    engine = import_module(settings.SESSION_ENGINE)
+    engine.SessionStore.clear_expired()  # the sessions of earlier runs, once they time out
+    store = engine.SessionStore()
+    store[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def count_queries(user, path: str) -> tuple[int, list[str]]:
+    """The SQL queries one request makes once the worker is warm (the second request)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(SERVER_NAME=HOST)  # ALLOWED_HOSTS is 127.0.0.1 only, as for gunicorn
+    client.force_login(user)
+    client.get(path)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    if response.status_code != 200:
+        raise RuntimeError(f"{path} answered {response.status_code} to {user.email}")
+    return len(captured), [query["sql"] for query in captured.captured_queries]
+
+
+def _main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m config.benchtools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    step = commands.add_parser("prepare")
+    step.add_argument("--size", required=True)
+    step.add_argument("--out", required=True, type=Path)
+    step.add_argument("--collectstatic", action="store_true")
+    args = parser.parse_args()
+    result = prepare(args.size, collectstatic=args.collectstatic)
+    args.out.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
