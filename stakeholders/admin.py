@@ -4,7 +4,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from stakeholders.models import City, Organisation, Person, Programme, Sector, User
+from stakeholders.models import (
+    AccountInvitation,
+    City,
+    Organisation,
+    Person,
+    Programme,
+    Sector,
+    User,
+)
 
 
 @admin.register(Programme)
@@ -59,3 +67,18 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     filter_horizontal: list[str] = []
+
+
+@admin.register(AccountInvitation)
+class AccountInvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent, re-sent and revoked through the audited pages."""
+
+    list_display = ["person", "created_at", "expires_at", "sent_count", "accepted_at", "revoked_at"]
+    list_select_related = ["person"]
+    exclude = ["nonce"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

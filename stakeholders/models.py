@@ -335,3 +335,82 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.get_full_name()
+
+
+def new_invitation_nonce() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+def invitation_expiry():
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    return timezone.now() + timedelta(days=getattr(settings, "ACCOUNT_INVITATION_DAYS", 7))
+
+
+class AccountInvitation(models.Model):
+    """An invitation to open an account for a person record: people join by invitation only.
+
+    The link in the message is signed over (id, nonce); a re-send draws a new nonce so the
+    older links stop working, and accepting or revoking closes the invitation for good.
+    """
+
+    # Erasing a person takes their invitations (and the address copied into them) along;
+    # the audit log keeps that the invitation happened.
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="account_invitations",
+        verbose_name=_("person"),
+    )
+    # The address the link was sent to: accepting is refused once the person's address
+    # has changed, because whoever holds the old mailbox is no longer that person.
+    email = models.EmailField(_("sent to"))
+    invited_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    nonce = models.CharField(_("nonce"), max_length=64, default=new_invitation_nonce)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), default=invitation_expiry)
+    sent_count = models.PositiveSmallIntegerField(_("times sent"), default=0)
+    last_sent_at = models.DateTimeField(_("last sent at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account invitation")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Two open invitations for one person would mean two live links to one record.
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="account_invitation_one_open_per_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="account_invitation_not_accepted_and_revoked",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["person", "-created_at"], name="account_invitation_person_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.is_open and self.expires_at <= timezone.now()
