@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from stakeholders import selectors
+from stakeholders.models import City
 from stakeholders.permissions import access_city_by_slug
 from stakeholders.roles import viewer_for
 from workinggroups import selectors as group_selectors
@@ -18,11 +19,15 @@ def home(request):
     viewer = viewer_for(request)
     context = {"viewer": viewer}
     if viewer.is_network_staff:
-        page = Paginator(selectors.cities_with_leg_counts(), CITIES_PER_PAGE).get_page(
+        # Page over plain cities first, then count legs for that page only: aggregating
+        # every city before the LIMIT cost 200 ms at 1,000 cities (make bench).
+        page = Paginator(City.objects.order_by("name"), CITIES_PER_PAGE).get_page(
             request.GET.get("page")
         )
         context["page"] = page
-        context["cities"] = _with_legs(page.object_list)
+        context["cities"] = _with_legs(
+            selectors.cities_with_leg_counts({city.pk for city in page.object_list})
+        )
         return render(request, "stakeholders/home_staff.html", context)
     if viewer.is_coordinator:
         context["cities"] = _with_legs(

@@ -137,3 +137,16 @@ def test_staff_home_shows_cities_fifty_to_a_page(client, staff_user):
     second = client.get(reverse("home"), {"page": 2})
     assert [c.name for c in second.context["cities"]] == ["City 50"]
     assert "Page 2 of 2" in second.content.decode()
+
+
+def test_group_page_shows_the_six_latest_convenings_with_attendance_by_leg(
+    client, coordinator_user, group
+):
+    held = [factories.convening(group, days_from_now=-d, title=f"Held {d}") for d in range(1, 9)]
+    for membership in group.memberships.all():
+        factories.attend(held[0], membership.person)
+    client.force_login(coordinator_user)
+    recent = client.get(reverse("group_detail", args=[group.pk])).context["recent"]
+    assert [row.convening.title for row in recent] == [f"Held {d}" for d in range(1, 7)]
+    assert recent[0].attended_by_leg == {leg.value: 3 for leg in Leg}
+    assert recent[1].missing_legs == [str(leg.label) for leg in Leg]

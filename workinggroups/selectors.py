@@ -56,11 +56,16 @@ def recent_convenings_with_attendance(group: WorkingGroup, limit: int = 6) -> li
         f"came_{leg.value}": Count("attendances", filter=Q(attendances__leg=leg.value))
         for leg in Leg
     }
-    convenings = (
+    # Pick the last few first, then count: aggregating a long-lived group's whole history
+    # before the LIMIT grows with every meeting it has held.
+    latest = (
         Convening.objects.filter(group=group, starts_at__lt=timezone.now())
         .exclude(status=Convening.Status.CANCELLED)
-        .annotate(**annotations)
-        .order_by("-starts_at")[:limit]
+        .order_by("-starts_at")
+        .values("pk")[:limit]
+    )
+    convenings = (
+        Convening.objects.filter(pk__in=latest).annotate(**annotations).order_by("-starts_at")
     )
     return [
         ConveningLegs(
@@ -72,14 +77,19 @@ def recent_convenings_with_attendance(group: WorkingGroup, limit: int = 6) -> li
 
 
 def upcoming_convenings_of_group(group: WorkingGroup, limit: int = 5) -> QuerySet[Convening]:
-    return (
+    next_few = (
         Convening.objects.filter(group=group, starts_at__gte=timezone.now())
         .exclude(status=Convening.Status.CANCELLED)
+        .order_by("starts_at")
+        .values("pk")[:limit]
+    )
+    return (
+        Convening.objects.filter(pk__in=next_few)
         .annotate(
             yes_count=Count("invitations", filter=Q(invitations__response="yes")),
             invited_count=Count("invitations"),
         )
-        .order_by("starts_at")[:limit]
+        .order_by("starts_at")
     )
 
 
