@@ -2,6 +2,18 @@ import pytest
 
 from tests import factories
 
+# --- Harness: real services (tests/harness/) ----------------------------------------------
+# celery_worker (a worker process on Redis), smtp_sink / smtp_server (aiosmtpd on loopback),
+# chromium / page / console_errors (Playwright driving Debian's Chromium); database restores
+# the migrated rows (sectors, permissions) after each test that flushes the database.
+pytest_plugins = [
+    "tests.harness.database",
+    "tests.harness.celery_worker",
+    "tests.harness.smtp",
+    "tests.harness.browser",
+]
+# --- End of harness -------------------------------------------------------------------------
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
