@@ -12,32 +12,24 @@ from stakeholders.roles import coordinated_city_ids, grant_coordinator, revoke_c
 
 def role_grant_coordinator(*, actor: User, user: User, city: City, request=None) -> bool:
     """Make `user` a coordinator of `city`; return False if they already were."""
-    with transaction.atomic():
-        User.objects.select_for_update().get(pk=user.pk)
-        if city.pk in coordinated_city_ids(user):
-            return False
-        grant_coordinator(city=city, user=user)
-        audit_record(
-            actor=actor,
-            action=AuditAction.ROLE_GRANTED,
-            request=request,
-            city=city,
-            target=user,
-            role="coordinator",
-        )
-    return True
+    return _change_coordinator(actor=actor, user=user, city=city, grant=True, request=request)
 
 
 def role_revoke_coordinator(*, actor: User, user: User, city: City, request=None) -> bool:
     """End `user`'s coordination of `city`; return False if they were not its coordinator."""
+    return _change_coordinator(actor=actor, user=user, city=city, grant=False, request=request)
+
+
+def _change_coordinator(*, actor: User, user: User, city: City, grant: bool, request) -> bool:
     with transaction.atomic():
+        # Locking the account serialises two staff members changing the same roles.
         User.objects.select_for_update().get(pk=user.pk)
-        if city.pk not in coordinated_city_ids(user):
+        if (city.pk in coordinated_city_ids(user)) == grant:
             return False
-        revoke_coordinator(city=city, user=user)
+        (grant_coordinator if grant else revoke_coordinator)(city=city, user=user)
         audit_record(
             actor=actor,
-            action=AuditAction.ROLE_REVOKED,
+            action=AuditAction.ROLE_GRANTED if grant else AuditAction.ROLE_REVOKED,
             request=request,
             city=city,
             target=user,
