@@ -2,8 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -14,43 +13,7 @@ from stakeholders import invitation_services as services
 from stakeholders.invitation_forms import AcceptInvitationForm, LinkAccountForm
 from stakeholders.invitation_services import InvitationNotPossible, InvitationRefused, RefusalReason
 from stakeholders.models import Person, User
-from stakeholders.roles import Viewer, viewer_for
-
-
-def access_person(request, person_id: int, *, manage: bool = False) -> tuple[Person, Viewer]:
-    """Fetch a person the viewer may see: 404 outside their scope, 403 when they may see
-    but not manage them.
-
-    Coordinators (of the person's city) and network staff see and manage. A member sees
-    only themselves and the people they sit with in a current working group (whose names
-    the group's roster already shows them); every other person is a 404 to them.
-    """
-    viewer = viewer_for(request)
-    person = Person.objects.select_related("city").filter(pk=person_id).first()
-    if person is None or not _can_see_person(viewer, person):
-        raise Http404
-    if manage and not viewer.can_coordinate(person.city_id):
-        raise PermissionDenied
-    return person, viewer
-
-
-def _can_see_person(viewer: Viewer, person: Person) -> bool:
-    if viewer.can_coordinate(person.city_id):
-        return True
-    own = viewer.user.person_id if viewer.user.is_authenticated else None
-    if not own or viewer.member_city_id != person.city_id:
-        return False
-    if own == person.pk:
-        return True
-    from workinggroups.models import Membership
-
-    return Membership.objects.filter(
-        person=person,
-        ended_on__isnull=True,
-        group__memberships__person_id=own,
-        group__memberships__ended_on__isnull=True,
-    ).exists()
-
+from stakeholders.permissions import access_person
 
 # --- The inviter's page ---------------------------------------------------------------------
 

@@ -7,8 +7,8 @@ editable: 403.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from stakeholders.models import City
-from stakeholders.roles import viewer_for
+from stakeholders.models import City, Person
+from stakeholders.roles import Viewer, viewer_for
 
 
 def access_city_by_slug(request, slug: str, *, manage: bool = False, queryset=None) -> City:
@@ -37,3 +37,38 @@ def access_account_for_roles(request, user_id: int):
     if account is None:
         raise Http404
     return account
+
+
+def access_person(request, person_id: int, *, manage: bool = False) -> tuple[Person, Viewer]:
+    """Fetch a person the viewer may see: 404 outside their scope, 403 when they may see
+    but not manage them.
+
+    Coordinators (of the person's city) and network staff see and manage. A member sees
+    only themselves and the people they sit with in a current working group (whose names
+    the group's roster already shows them); every other person is a 404 to them.
+    """
+    viewer = viewer_for(request)
+    person = Person.objects.select_related("city").filter(pk=person_id).first()
+    if person is None or not _can_see_person(viewer, person):
+        raise Http404
+    if manage and not viewer.can_coordinate(person.city_id):
+        raise PermissionDenied
+    return person, viewer
+
+
+def _can_see_person(viewer: Viewer, person: Person) -> bool:
+    if viewer.can_coordinate(person.city_id):
+        return True
+    own = viewer.user.person_id if viewer.user.is_authenticated else None
+    if not own or viewer.member_city_id != person.city_id:
+        return False
+    if own == person.pk:
+        return True
+    from workinggroups.models import Membership
+
+    return Membership.objects.filter(
+        person=person,
+        ended_on__isnull=True,
+        group__memberships__person_id=own,
+        group__memberships__ended_on__isnull=True,
+    ).exists()

@@ -4,6 +4,7 @@ from typing import Any
 
 from audit.models import AuditEvent
 from briefings.models import Delivery
+from stakeholders.models import AccountInvitation
 from trainings.models import Completion
 from workinggroups.models import Attendance, Invitation, Membership
 
@@ -41,6 +42,17 @@ def person_data(person) -> dict[str, Any]:
             if account is not None
             else None
         ),
+        "account_invitations": [
+            {
+                "sent_to": i.email,
+                "created_at": _iso(i.created_at),
+                "expires_at": _iso(i.expires_at),
+                "times_sent": i.sent_count,
+                "accepted_at": _iso(i.accepted_at),
+                "revoked_at": _iso(i.revoked_at),
+            }
+            for i in AccountInvitation.objects.filter(person=person).order_by("created_at")
+        ],
         "memberships": [
             {
                 "working_group": m.group.name,

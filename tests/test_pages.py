@@ -150,3 +150,14 @@ def test_group_page_shows_the_six_latest_convenings_with_attendance_by_leg(
     assert [row.convening.title for row in recent] == [f"Held {d}" for d in range(1, 7)]
     assert recent[0].attended_by_leg == {leg.value: 3 for leg in Leg}
     assert recent[1].missing_legs == [str(leg.label) for leg in Leg]
+
+
+def test_coordinator_reaches_each_members_invitation_from_the_roster(
+    client, coordinator_user, member, group
+):
+    someone = group.memberships.first().person
+    link = reverse("person_invitation", args=[someone.pk])
+    client.force_login(coordinator_user)
+    assert link in client.get(reverse("group_detail", args=[group.pk])).content.decode()
+    client.force_login(member)
+    assert link not in client.get(reverse("group_detail", args=[group.pk])).content.decode()
