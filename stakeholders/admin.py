@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from guardian.admin import GuardedModelAdmin
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from stakeholders.models import (
     AccountInvitation,
     City,
@@ -21,7 +22,8 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(City)
-class CityAdmin(GuardedModelAdmin):
+class CityAdmin(admin.ModelAdmin):
+    # Not guardian's GuardedModelAdmin: coordinators are granted at /roles/, which audits.
     list_display = ["name", "state", "time_zone", "form_of_government", "pilot_status"]
     list_filter = ["pilot_status", "form_of_government"]
     search_fields = ["name", "state"]
@@ -52,6 +54,23 @@ class PersonAdmin(admin.ModelAdmin):
     list_select_related = ["city", "sector", "organisation"]
     autocomplete_fields = ["organisation"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            # People's details changed from the admin are on record like any other change.
+            audit_record(
+                actor=request.user,
+                action=AuditAction.PERSON_CHANGED,
+                request=request,
+                city=obj.city,
+                target=obj,
+                fields=sorted(form.changed_data),
+            )
+
+
+# Fields whose change alters what an account may see; changing them is a role change.
+ROLE_FIELDS = ("is_network_staff", "is_staff", "is_superuser", "is_active")
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
@@ -67,6 +86,16 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     filter_horizontal: list[str] = []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed_roles = [field for field in ROLE_FIELDS if field in form.changed_data]
+        for field in changed_roles:
+            granted = bool(getattr(obj, field))
+            action = AuditAction.ROLE_GRANTED if granted else AuditAction.ROLE_REVOKED
+            if field == "is_active":
+                action = AuditAction.ROLE_GRANTED if granted else AuditAction.ACCOUNT_DISABLED
+            audit_record(actor=request.user, action=action, request=request, target=obj, role=field)
 
 
 @admin.register(AccountInvitation)

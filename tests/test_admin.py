@@ -74,3 +74,32 @@ def test_the_audit_log_cannot_be_edited_or_deleted_from_the_admin(client, staff_
     assert client.post(delete, {"post": "yes"}).status_code == 403
     event.refresh_from_db()
     assert event.action == AuditAction.ROLE_GRANTED
+
+
+def test_changes_to_people_and_roles_in_the_admin_are_audited(client, group, coordinator_user):
+    from audit.models import AuditAction, AuditEvent
+
+    superuser = factories.user(is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    person = group.memberships.first().person
+    url = reverse("admin:stakeholders_person_change", args=[person.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(full_name="Renamed Person", consent_to_contact="")
+    assert client.post(url, data).status_code == 302
+    event = AuditEvent.objects.get(action=AuditAction.PERSON_CHANGED)
+    assert event.detail == {"fields": ["full_name"]}
+
+    url = reverse("admin:stakeholders_user_change", args=[coordinator_user.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        "email": coordinator_user.email,
+        "is_network_staff": "on",
+        "is_active": "on",
+        "date_joined_0": coordinator_user.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": coordinator_user.date_joined.strftime("%H:%M:%S"),
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    event = AuditEvent.objects.get(action=AuditAction.ROLE_GRANTED)
+    assert event.detail == {"role": "is_network_staff"}
