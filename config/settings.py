@@ -185,7 +185,11 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Prevention portal] "
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# Passkeys: sign in with a security key or the device's own lock, as a second factor or alone.
+MFA_PASSKEY_LOGIN_ENABLED = True
+# WebAuthn insists on https except on localhost; development over plain http may use it.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # Network staff and coordinators must enrol before reaching any page; `make run` turns this
 # off for the demo accounts (REQUIRE_MFA=0). On everywhere else unless switched off.
 MFA_REQUIRED_FOR_MANAGERS = env_bool("REQUIRE_MFA", True)

@@ -61,3 +61,13 @@ def test_the_requirement_can_be_switched_off_for_the_demo(client, coordinator_us
     settings.MFA_REQUIRED_FOR_MANAGERS = False
     client.force_login(coordinator_user)
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_passkeys_are_offered_at_sign_in_and_can_be_added(client, member):
+    login_page = client.get(reverse("account_login")).content.decode()
+    assert 'id="passkey_login"' in login_page
+    assert 'src="/static/mfa/js/webauthn.' in login_page  # served by the portal, no CDN
+    client.force_login(member)
+    response = client.get(reverse("mfa_index"))
+    assert response.status_code == 200
+    assert reverse("mfa_add_webauthn") in response.content.decode()
