@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from stakeholders.models import City
+from stakeholders.models import City, Person
 
 
 class GrantCoordinatorForm(forms.Form):
@@ -19,3 +19,19 @@ class NetworkStaffForm(forms.Form):
         choices=[("1", _("Yes")), ("0", _("No"))],
         coerce=lambda value: value == "1",
     )
+
+
+class OwnDetailsForm(forms.ModelForm):
+    """What a person keeps up to date themselves. Their leg, sector, city and groups are
+    set by the coordinator, since they decide the group's balance."""
+
+    class Meta:
+        model = Person
+        fields = ["full_name", "role_title", "phone", "consent_to_contact"]
+        labels = {"consent_to_contact": _("The portal may contact me by email")}
+        help_texts = {
+            "consent_to_contact": _(
+                "Invitations, reminders and landscape briefings come by email. Without this, "
+                "your coordinator reaches you another way."
+            )
+        }

@@ -12,9 +12,24 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit.models import AuditAction
 from audit.services import audit_record
 from stakeholders import services
+from stakeholders.forms import OwnDetailsForm
 from stakeholders.models import Person
 from stakeholders.permissions import require_network_staff
 from stakeholders.person_data import person_data
+
+
+@require_http_methods(["GET", "POST"])
+def my_details(request):
+    """A person keeps their own contact details and consent up to date."""
+    person = request.user.person
+    if person is None:
+        raise Http404
+    form = OwnDetailsForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        if services.person_update_own_details(actor=request.user, person=person, form=form):
+            messages.success(request, _("Your details are saved."))
+        return redirect("my_details")
+    return render(request, "stakeholders/my_details.html", {"form": form, "person": person})
 
 
 @require_GET

@@ -117,3 +117,26 @@ def _close_and_anonymise(account: User) -> None:
     account.is_staff = account.is_superuser = False
     account.set_unusable_password()
     account.save()
+
+
+def person_update_own_details(*, actor: User, person, form) -> list[str]:
+    """Save the details a person changed about themselves; return the changed fields."""
+    from django.utils import timezone
+
+    changed = sorted(form.changed_data)
+    if not changed:
+        return []
+    with transaction.atomic():
+        updated = form.save(commit=False)
+        if "consent_to_contact" in changed:
+            # The constraint asks for a date whenever consent is given; keep when it changed.
+            updated.consent_recorded_at = timezone.now() if updated.consent_to_contact else None
+        updated.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.PERSON_CHANGED,
+            city=updated.city,
+            target=updated,
+            fields=changed,
+        )
+    return changed

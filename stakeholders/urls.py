@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("account/", views.account, name="account"),
     path("account/my-data.json", person_views.my_data, name="my_data"),
+    path("account/details/", person_views.my_details, name="my_details"),
     path("people/<int:person_id>/erase/", person_views.person_erase, name="person_erase"),
     path("cities/<slug:slug>/", views.city_detail, name="city_detail"),
     path("roles/", role_views.roles, name="roles"),

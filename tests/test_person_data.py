@@ -93,3 +93,38 @@ def test_a_coordinator_cannot_erase(client, coordinator_user, erasable):
     )
     assert response.status_code == 404
     assert Person.objects.filter(pk=erasable["person"].pk).exists()
+
+
+def test_member_updates_their_own_details_and_consent(client, member):
+    client.force_login(member)
+    person = member.person
+    response = client.post(
+        reverse("my_details"),
+        {
+            "full_name": person.full_name,
+            "role_title": "Youth pastor",
+            "phone": "555-0100",
+            "consent_to_contact": "on",
+        },
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (person.role_title, person.phone, person.consent_to_contact) == (
+        "Youth pastor",
+        "555-0100",
+        True,
+    )
+    assert person.consent_recorded_at is not None
+    event = AuditEvent.objects.get(action=AuditAction.PERSON_CHANGED)
+    assert event.detail == {"fields": ["consent_to_contact", "phone", "role_title"]}
+
+
+def test_an_empty_name_is_refused_and_nothing_changes(client, member):
+    client.force_login(member)
+    before = member.person.full_name
+    response = client.post(reverse("my_details"), {"full_name": "", "phone": "1"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["full_name"]
+    member.person.refresh_from_db()
+    assert member.person.full_name == before and member.person.phone == ""
+    assert not AuditEvent.objects.exists()

@@ -27,6 +27,7 @@ EXPECTED_GET = {
     "audit_log": (LOGIN, 404, 404, 404, 200),
     # Staff accounts here have no person record, so they have no data of their own.
     "my_data": (LOGIN, 200, 404, 404, 404),
+    "my_details": (LOGIN, 200, 404, 404, 404),
     "person_erase": (LOGIN, 404, 404, 404, 200),
     "role_grant_coordinator": (LOGIN, 405, 405, 405, 405),
     "role_revoke_coordinator": (LOGIN, 405, 405, 405, 405),
@@ -49,6 +50,8 @@ EXPECTED_POST = {
     "roles": (LOGIN, 405, 405, 405, 405),
     "audit_log": (LOGIN, 405, 405, 405, 405),
     "my_data": (LOGIN, 405, 405, 405, 405),
+    # 200: an empty form comes back with its errors; nothing is saved.
+    "my_details": (LOGIN, 200, 404, 404, 404),
     # 200: without the confirmation box ticked the form comes back and nothing is erased.
     "person_erase": (LOGIN, 404, 404, 404, 200),
     # 302: back to the roles page with a message (an empty form changes nothing).
