@@ -69,7 +69,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 # Fields whose change alters what an account may see; changing them is a role change.
-ROLE_FIELDS = ("is_network_staff", "is_staff", "is_superuser", "is_active")
+ROLE_FIELDS = ("is_network_staff", "is_briefing_author", "is_staff", "is_superuser", "is_active")
 
 
 @admin.register(User)
@@ -81,7 +81,18 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ["person"]
     fieldsets = [
         (None, {"fields": ["email", "password", "display_name", "person"]}),
-        (_("Roles"), {"fields": ["is_network_staff", "is_active", "is_staff", "is_superuser"]}),
+        (
+            _("Roles"),
+            {
+                "fields": [
+                    "is_network_staff",
+                    "is_briefing_author",
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                ]
+            },
+        ),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]

@@ -13,9 +13,9 @@ class GrantCoordinatorForm(forms.Form):
     )
 
 
-class NetworkStaffForm(forms.Form):
-    is_network_staff = forms.TypedChoiceField(
-        label=_("Network staff"),
+class FlagRoleForm(forms.Form):
+    value = forms.TypedChoiceField(
+        label=_("Holds the role"),
         choices=[("1", _("Yes")), ("0", _("No"))],
         coerce=lambda value: value == "1",
     )

@@ -311,6 +311,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text=_("Strong Cities staff: review progress across all pilots."),
     )
+    is_briefing_author = models.BooleanField(
+        _("briefing author"),
+        default=False,
+        help_text=_("Network analysts who write landscape briefings."),
+    )
     is_staff = models.BooleanField(_("Django admin access"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

@@ -38,6 +38,7 @@ def person_data(person) -> dict[str, Any]:
                 "date_joined": _iso(account.date_joined),
                 "last_login": _iso(account.last_login),
                 "is_network_staff": account.is_network_staff,
+                "is_briefing_author": account.is_briefing_author,
             }
             if account is not None
             else None

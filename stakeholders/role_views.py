@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from stakeholders import services
-from stakeholders.forms import GrantCoordinatorForm, NetworkStaffForm
+from stakeholders.forms import FlagRoleForm, GrantCoordinatorForm
 from stakeholders.models import City
 from stakeholders.permissions import access_account_for_roles, require_network_staff
 from stakeholders.role_selectors import accounts_page
@@ -69,16 +69,26 @@ def role_revoke_coordinator(request, user_id: int, city_id: int):
 
 @require_POST
 def role_network_staff(request, user_id: int):
+    return _set_flag_role(request, user_id, "network_staff")
+
+
+@require_POST
+def role_briefing_author(request, user_id: int):
+    return _set_flag_role(request, user_id, "briefing_author")
+
+
+def _set_flag_role(request, user_id: int, role: str):
     account = access_account_for_roles(request, user_id)
-    form = NetworkStaffForm(request.POST)
+    form = FlagRoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose yes or no."))
         return _back_to_roles(request)
     try:
-        services.role_set_network_staff(
+        services.role_set_flag(
             actor=request.user,
             user=account,
-            value=form.cleaned_data["is_network_staff"],
+            role=role,
+            value=form.cleaned_data["value"],
             request=request,
         )
     except ValidationError as error:

@@ -38,27 +38,33 @@ def _change_coordinator(*, actor: User, user: User, city: City, grant: bool, req
     return True
 
 
-def role_set_network_staff(*, actor: User, user: User, value: bool, request=None) -> bool:
-    """Grant or revoke the network-staff role; return False if nothing changed.
+# The roles held as a flag on the account, by the name the audit log records.
+FLAG_ROLES = {"network_staff": "is_network_staff", "briefing_author": "is_briefing_author"}
 
-    Staff cannot remove their own role: the last staff member could lock everyone out.
+
+def role_set_flag(*, actor: User, user: User, role: str, value: bool, request=None) -> bool:
+    """Grant or revoke a network-wide role (see FLAG_ROLES); return False if nothing changed.
+
+    Staff cannot remove their own network-staff role: the last of them could lock everyone
+    out.
     """
-    if not value and actor.pk == user.pk:
+    field = FLAG_ROLES[role]
+    if role == "network_staff" and not value and actor.pk == user.pk:
         raise ValidationError(_("You cannot remove your own network-staff role."))
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        if locked.is_network_staff == value:
+        if getattr(locked, field) == value:
             return False
-        locked.is_network_staff = value
-        locked.save(update_fields=["is_network_staff"])
+        setattr(locked, field, value)
+        locked.save(update_fields=[field])
         audit_record(
             actor=actor,
             action=AuditAction.ROLE_GRANTED if value else AuditAction.ROLE_REVOKED,
             request=request,
             target=locked,
-            role="network_staff",
+            role=role,
         )
-    user.is_network_staff = value
+    setattr(user, field, value)
     return True
 
 
@@ -113,7 +119,7 @@ def _close_and_anonymise(account: User) -> None:
     account.display_name = ""
     account.person = None
     account.is_active = False  # ends every session (stakeholders.signals)
-    account.is_network_staff = False
+    account.is_network_staff = account.is_briefing_author = False
     account.is_staff = account.is_superuser = False
     account.set_unusable_password()
     account.save()

@@ -25,6 +25,11 @@ urlpatterns = [
         role_views.role_network_staff,
         name="role_network_staff",
     ),
+    path(
+        "roles/<int:user_id>/briefing-author/",
+        role_views.role_briefing_author,
+        name="role_briefing_author",
+    ),
 ]
 
 from stakeholders import invitation_views  # noqa: E402  (appended with the invitations)

@@ -53,10 +53,10 @@ def test_an_unknown_city_changes_nothing_and_says_why(client, staff_user, member
 def test_staff_grants_and_removes_the_network_staff_role(client, staff_user, member):
     client.force_login(staff_user)
     url = reverse("role_network_staff", args=[member.pk])
-    client.post(url, {"is_network_staff": "1"})
+    client.post(url, {"value": "1"})
     member.refresh_from_db()
     assert member.is_network_staff
-    client.post(url, {"is_network_staff": "0"})
+    client.post(url, {"value": "0"})
     member.refresh_from_db()
     assert not member.is_network_staff
     assert AuditEvent.objects.filter(detail__role="network_staff").count() == 2
@@ -65,7 +65,7 @@ def test_staff_grants_and_removes_the_network_staff_role(client, staff_user, mem
 def test_staff_cannot_remove_their_own_role(client, staff_user):
     client.force_login(staff_user)
     response = client.post(
-        reverse("role_network_staff", args=[staff_user.pk]), {"is_network_staff": "0"}, follow=True
+        reverse("role_network_staff", args=[staff_user.pk]), {"value": "0"}, follow=True
     )
     staff_user.refresh_from_db()
     assert staff_user.is_network_staff
@@ -92,3 +92,12 @@ def test_roles_page_query_count_does_not_grow_with_accounts(client, staff_user, 
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
+
+
+def test_staff_grants_the_briefing_author_role(client, staff_user, member):
+    client.force_login(staff_user)
+    client.post(reverse("role_briefing_author", args=[member.pk]), {"value": "1"})
+    member.refresh_from_db()
+    assert member.is_briefing_author
+    event = AuditEvent.objects.get(action=AuditAction.ROLE_GRANTED)
+    assert event.detail == {"role": "briefing_author"}

@@ -32,6 +32,7 @@ EXPECTED_GET = {
     "role_grant_coordinator": (LOGIN, 405, 405, 405, 405),
     "role_revoke_coordinator": (LOGIN, 405, 405, 405, 405),
     "role_network_staff": (LOGIN, 405, 405, 405, 405),
+    "role_briefing_author": (LOGIN, 405, 405, 405, 405),
     # A member sees fellow members of their groups (403); other people are 404 to them.
     "person_invitation": (LOGIN, 403, 200, 404, 200),
     "person_invitation_send": (LOGIN, 405, 405, 405, 405),
@@ -58,6 +59,7 @@ EXPECTED_POST = {
     "role_grant_coordinator": (LOGIN, 404, 404, 404, 302),
     "role_revoke_coordinator": (LOGIN, 404, 404, 404, 302),
     "role_network_staff": (LOGIN, 404, 404, 404, 302),
+    "role_briefing_author": (LOGIN, 404, 404, 404, 302),
     "person_invitation": (LOGIN, 405, 405, 405, 405),
     # 302: back to the person's invitation page with a message, whatever the invitation's state.
     "person_invitation_send": (LOGIN, 403, 302, 404, 302),
@@ -105,6 +107,7 @@ def world(city, other_city):
             "role_grant_coordinator": {"user_id": member.pk},
             "role_revoke_coordinator": {"user_id": member.pk, "city_id": city.pk},
             "role_network_staff": {"user_id": member.pk},
+            "role_briefing_author": {"user_id": member.pk},
             "person_erase": {"person_id": member.person_id},
             "person_invitation": {"person_id": invitee.pk},
             "person_invitation_send": {"person_id": invitee.pk},
