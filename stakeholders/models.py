@@ -55,6 +55,11 @@ class Programme(models.Model):
         return self.name
 
 
+def default_reminder_offsets() -> list[int]:
+    """24 hours and 2 hours before the start."""
+    return [24 * 60, 2 * 60]
+
+
 class CityFormOfGovernment(models.TextChoices):
     STRONG_MAYOR_COUNCIL = "strong_mayor_council", _("Strong mayor-council")
     MAYOR_COUNCIL = "mayor_council", _("Mayor-council")
@@ -113,6 +118,10 @@ class City(models.Model):
     )
     lead_portfolio = models.CharField(
         _("lead's portfolio"), max_length=32, choices=LeadPortfolio.choices, blank=True
+    )
+    # Minutes before a convening's start at which reminders go out; a convening may override.
+    reminder_offsets_minutes = models.JSONField(
+        _("reminders (minutes before)"), default=default_reminder_offsets
     )
     pilot_status = models.CharField(
         _("pilot status"),
@@ -242,6 +251,8 @@ class Person(models.Model):
         _("agreed to be contacted by the portal"), default=False
     )
     consent_recorded_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
+    # Reminders only: invitations and changes to a convening still reach the person.
+    reminders_enabled = models.BooleanField(_("send me reminders"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

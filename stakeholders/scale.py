@@ -191,10 +191,21 @@ def _defaults(model: type[Model], names: list[str]) -> tuple[list[str], tuple]:
     values = tuple(
         now
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        else f.get_default()
+        else _copyable(f, f.get_default())
         for f in fields_
     )
     return [f.attname for f in fields_], values
+
+
+def _copyable(field, value):
+    # COPY adapts a Python list as an array; a JSON column needs it marked as JSON.
+    from django.db.models import JSONField
+
+    if isinstance(field, JSONField) and value is not None:
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value)
+    return value
 
 
 class Stats:
@@ -378,7 +389,8 @@ class ScaleBuilder:
         kind = rng.choices(*KINDS)[0]
         title = f"{Convening.Kind(kind).label} {number}"
         row = (group_id, kind, title, starts, starts + timedelta(hours=2), "City Hall, Room 2")
-        return (*row, status, starts - timedelta(days=30), self.now)
+        cancelled_at = starts - timedelta(days=2) if status == "cancelled" else None
+        return (*row, status, cancelled_at, starts - timedelta(days=30), self.now)
 
     def _convenings(self) -> None:
         per_group = spread(self.sizes.convenings, [self.sizes.convenings] * len(self.group_ids))
@@ -388,7 +400,7 @@ class ScaleBuilder:
                 rows.append(self._convening_row(group_id, number))
                 self.convening_plan.append((index, rows[-1][3]))  # the group, the start
         names = ["group_id", "kind", "title", "starts_at", "ends_at", "place", "status"]
-        names += ["created_at", "updated_at"]
+        names += ["cancelled_at", "created_at", "updated_at"]
         self.convening_ids = self._insert("convenings", Convening, names, rows, ids=True)
 
     def _invitations(self) -> None:

@@ -2,8 +2,12 @@ from django.contrib import admin
 from django.db import models
 
 from workinggroups.models import (
+    ActionItem,
     Attendance,
+    CalendarFeed,
     Convening,
+    ConveningMessage,
+    ConveningSeries,
     ExistingInitiative,
     Invitation,
     Membership,
@@ -54,3 +58,40 @@ class ConveningAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     list_select_related = ["group"]
     inlines = [InvitationInline, AttendanceInline]
+
+
+@admin.register(ConveningSeries)
+class ConveningSeriesAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["title", "group", "rrule", "first_starts_at", "until"]
+    list_filter = ["group__city"]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(admin.ModelAdmin):
+    list_display = ["description", "group", "owner", "due_on", "done_at"]
+    list_filter = ["group__city"]
+    raw_id_fields = ["raised_at", "owner"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the portal writes itself (the outbound ledger, feed tokens): look, don't touch."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ConveningMessage)
+class ConveningMessageAdmin(ReadOnlyAdmin):
+    list_display = ["convening", "person", "kind", "offset_minutes", "due_at", "status", "sent_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["convening", "person"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdmin):
+    list_display = ["person", "created_at", "revoked_at"]
+    exclude = ["token"]

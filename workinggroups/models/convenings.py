@@ -1,151 +1,12 @@
-"""Working groups, memberships, convenings, invitations (RSVPs) and attendance."""
+"""Convenings, their series, invitations (RSVPs) and attendance."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stakeholders.models import City, Leg, Person
-
-
-class ExistingInitiative(models.Model):
-    """A body the prevention effort can be folded into (DOMAIN.md lesson 4)."""
-
-    city = models.ForeignKey(
-        City, on_delete=models.CASCADE, related_name="initiatives", verbose_name=_("city")
-    )
-    name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-
-    class Meta:
-        verbose_name = _("existing initiative")
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["city", "name"], name="initiative_unique_in_city")
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class GroupKind(models.TextChoices):
-    LOCAL_LEADERSHIP_GROUP = "llg", _("Local Leadership Group")
-    CITY_PREVENTION_TEAM = "cpt", _("City Prevention Team")
-
-
-class GroupStatus(models.TextChoices):
-    FORMING = "forming", _("Forming")
-    ACTIVE = "active", _("Active")
-    HANDED_OVER = "handed_over", _("Handed over")
-    CLOSED = "closed", _("Closed")
-
-
-class WorkingGroup(models.Model):
-    Kind = GroupKind
-
-    Status = GroupStatus
-
-    city = models.ForeignKey(
-        City, on_delete=models.CASCADE, related_name="working_groups", verbose_name=_("city")
-    )
-    name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.FORMING
-    )
-    purpose = models.TextField(_("purpose"), blank=True)
-    formed_on = models.DateField(_("formed on"), null=True, blank=True)
-    ends_on = models.DateField(_("ends on"), null=True, blank=True)
-    initiatives = models.ManyToManyField(
-        ExistingInitiative,
-        blank=True,
-        related_name="working_groups",
-        verbose_name=_("folded into existing initiatives"),
-    )
-
-    class Meta:
-        verbose_name = _("working group")
-        ordering = ["city__name", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["city", "name"], name="group_unique_in_city"),
-            models.CheckConstraint(
-                condition=models.Q(kind__in=GroupKind.values), name="group_kind_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=GroupStatus.values), name="group_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(ends_on__isnull=True)
-                | models.Q(formed_on__isnull=True)
-                | models.Q(ends_on__gte=models.F("formed_on")),
-                name="group_ends_after_formed",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class MembershipRole(models.TextChoices):
-    CHAIR = "chair", _("Chair")
-    CO_CHAIR = "co_chair", _("Co-chair")
-    MEMBER = "member", _("Member")
-    OBSERVER = "observer", _("Observer")
-
-
-class Membership(models.Model):
-    Role = MembershipRole
-
-    group = models.ForeignKey(
-        WorkingGroup,
-        on_delete=models.CASCADE,
-        related_name="memberships",
-        verbose_name=_("working group"),
-    )
-    person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person")
-    )
-    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
-    started_on = models.DateField(_("started on"), default=timezone.localdate)
-    ended_on = models.DateField(_("ended on"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("membership")
-        ordering = ["group", "person__full_name"]
-        constraints = [
-            # A person may leave and rejoin, but holds one current seat in a group at a time.
-            models.UniqueConstraint(
-                fields=["group", "person"],
-                condition=models.Q(ended_on__isnull=True),
-                name="membership_one_current_seat",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(ended_on__isnull=True)
-                | models.Q(ended_on__gte=models.F("started_on")),
-                name="membership_ends_after_start",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(role__in=MembershipRole.values), name="membership_role_valid"
-            ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["person"],
-                condition=models.Q(ended_on__isnull=True),
-                name="membership_current_by_person",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.person} in {self.group}"
-
-    def clean(self) -> None:
-        if self.group_id and self.person_id and self.group.city_id != self.person.city_id:
-            raise ValidationError(_("A person can only sit on a working group of their own city."))
-
-    @property
-    def is_current(self) -> bool:
-        return self.ended_on is None or self.ended_on >= timezone.localdate()
+from stakeholders.models import Leg, Person
+from workinggroups.models.groups import WorkingGroup
 
 
 class ConveningKind(models.TextChoices):
@@ -160,6 +21,61 @@ class ConveningStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     HELD = "held", _("Held")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+def validate_offsets(value) -> None:
+    """Reminder offsets: minutes before the start, each between 5 minutes and 14 days."""
+    if not isinstance(value, list) or not all(
+        isinstance(item, int) and 5 <= item <= 14 * 24 * 60 for item in value
+    ):
+        raise ValidationError(
+            _("Give reminder times as whole minutes before the start, from 5 to 20160.")
+        )
+
+
+class ConveningSeries(models.Model):
+    """A recurring convening (e.g. the City Prevention Team meets quarterly).
+
+    Occurrences are Convening rows made from the rule; one can be moved or cancelled on
+    its own (then it is an exception and regenerating the series leaves it alone).
+    """
+
+    group = models.ForeignKey(
+        WorkingGroup,
+        on_delete=models.CASCADE,
+        related_name="series",
+        verbose_name=_("working group"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=ConveningKind.choices)
+    # RFC 5545 recurrence rule without DTSTART, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=TU.
+    rrule = models.CharField(_("recurrence rule"), max_length=300)
+    # The first occurrence's start; later ones keep its local wall-clock time in the city's zone.
+    first_starts_at = models.DateTimeField(_("first occurrence starts at"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
+    until = models.DateField(_("repeats until"), null=True, blank=True)
+    # Local dates (ISO strings) on which the rule does not apply.
+    excluded_dates = models.JSONField(_("excluded dates"), default=list, blank=True)
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    online_url = models.URLField(_("online link"), blank=True)
+    agenda = models.TextField(_("agenda"), blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("convening series")
+        verbose_name_plural = _("convening series")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gt=0), name="series_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ConveningKind.values), name="series_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Convening(models.Model):
@@ -185,6 +101,26 @@ class Convening(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
     )
+    series = models.ForeignKey(
+        ConveningSeries,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="occurrences",
+        verbose_name=_("series"),
+    )
+    # The start the series' rule gave this occurrence; it identifies the occurrence even
+    # after it is moved.
+    series_occurrence = models.DateTimeField(_("occurrence of the series"), null=True, blank=True)
+    is_series_exception = models.BooleanField(_("changed on its own"), default=False)
+    # iCalendar SEQUENCE: raised on every change people are told about.
+    sequence = models.PositiveIntegerField(_("revision"), default=0)
+    # Minutes before the start; empty means the city's default.
+    reminder_offsets_minutes = models.JSONField(
+        _("reminders (minutes before)"), null=True, blank=True, validators=[validate_offsets]
+    )
+    minutes = models.TextField(_("minutes"), blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -206,6 +142,15 @@ class Convening(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=ConveningStatus.values), name="convening_status_valid"
             ),
+            models.UniqueConstraint(
+                fields=["series", "series_occurrence"],
+                condition=models.Q(series__isnull=False),
+                name="convening_one_per_occurrence",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="cancelled") | models.Q(cancelled_at__isnull=False),
+                name="convening_cancelled_has_time",
+            ),
         ]
         indexes = [
             models.Index(fields=["group", "starts_at"], name="convening_group_start_idx"),
@@ -214,6 +159,18 @@ class Convening(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def reminder_offsets(self) -> list[int]:
+        """Minutes before the start at which reminders go out (the city's, unless set here)."""
+        if self.reminder_offsets_minutes is not None:
+            return list(self.reminder_offsets_minutes)
+        return list(self.group.city.reminder_offsets_minutes)
+
+    @property
+    def ical_uid(self) -> str:
+        """Stable across every change, so calendars update the event instead of adding one."""
+        return f"convening-{self.pk}@prevention-portal"
 
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
@@ -248,6 +205,9 @@ class Invitation(models.Model):
     )
     invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
     responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # A yes past capacity waits here; the earliest is promoted when a seat frees up.
+    waitlisted_at = models.DateTimeField(_("on the waitlist since"), null=True, blank=True)
+    promoted_at = models.DateTimeField(_("promoted from the waitlist at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")
@@ -263,11 +223,26 @@ class Invitation(models.Model):
                 condition=models.Q(response="pending") | models.Q(responded_at__isnull=False),
                 name="invitation_answer_has_time",
             ),
+            models.CheckConstraint(
+                condition=models.Q(waitlisted_at__isnull=True) | models.Q(response="yes"),
+                name="invitation_waitlist_only_for_yes",
+            ),
         ]
-        indexes = [models.Index(fields=["person", "convening"], name="invitation_person_idx")]
+        indexes = [
+            models.Index(fields=["person", "convening"], name="invitation_person_idx"),
+            models.Index(
+                fields=["convening", "waitlisted_at"],
+                condition=models.Q(waitlisted_at__isnull=False),
+                name="invitation_waitlist_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} → {self.convening}"
+
+    @property
+    def has_seat(self) -> bool:
+        return self.response == InvitationResponse.YES and self.waitlisted_at is None
 
 
 class Attendance(models.Model):
