@@ -222,6 +222,10 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Prevention portal <portal@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Where links in mail point (RSVP, calendar feeds): mail is sent by the worker, which has
+# no request to read the host from.
+PORTAL_BASE_URL = (env_str("PORTAL_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+
 # --- Internationalisation and time -----------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 LANGUAGES = [("en", _("English"))]
