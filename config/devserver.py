@@ -19,6 +19,8 @@ DEMO_ACCOUNTS = ["staff@example.org"] + [
 
 def main() -> int:
     port = os.environ.get("PORT", "8000")
+    # Links in mail (RSVP, calendars) point at this running demo.
+    os.environ.setdefault("PORTAL_BASE_URL", f"http://127.0.0.1:{port}")
     python = sys.executable
     debug = os.environ.get("DEBUG", "1")
     web = (
