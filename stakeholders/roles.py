@@ -74,6 +74,8 @@ class Viewer:
             return _("City coordinator")
         if self.is_member:
             return _("Member")
+        if self.user.is_authenticated and self.user.is_briefing_author:
+            return _("Briefing author")
         return _("Signed in")
 
 
