@@ -166,6 +166,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "briefings.tasks.publish_due_briefings",
         "schedule": 60.0,
     },
+    # The outbound ledger for convenings (workinggroups/outbound.py): claim and send due
+    # rows every minute; report rows a killed worker left mid-send every five.
+    "sweep-convening-messages": {
+        "task": "workinggroups.tasks.sweep_convening_messages",
+        "schedule": 60.0,
+    },
+    "report-stuck-convening-messages": {
+        "task": "workinggroups.tasks.report_stuck_convening_messages",
+        "schedule": 300.0,
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------------------

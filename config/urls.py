@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.health import healthz, ping
+from workinggroups.feed_views import feed_urls
 
 # The admin signs in through allauth too, so it sits behind the same login, rate limits and MFA.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -15,4 +16,5 @@ urlpatterns = [
     path("", include("stakeholders.urls")),
     path("groups/", include("workinggroups.urls")),
     path("audit/", include("audit.urls")),
+    path("", include(feed_urls)),  # calendar/<token>.ics, account/calendar/
 ]

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from stakeholders.invitation_tokens import make_invitation_token
 from stakeholders.models import AccountInvitation
 from tests import factories
+from workinggroups.feed_views import calendar_feed_create
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,9 @@ EXPECTED_GET = {
     "person_invitation_revoke": (LOGIN, 405, 405, 405, 405),
     # Public; signed in as anyone else, the link is refused (400) and nothing changes.
     "account_invitation_accept": (200, 400, 400, 400, 400),
+    # The token is the proof (calendar apps poll without signing in); unknown or revoked: 404.
+    "calendar_feed": (200, 200, 200, 200, 200),
+    "calendar_feed_settings": (LOGIN, 200, 404, 404, 404),
 }
 EXPECTED_POST = {
     "home": (LOGIN, 405, 405, 405, 405),
@@ -67,6 +71,9 @@ EXPECTED_POST = {
     "person_invitation_revoke": (LOGIN, 403, 302, 404, 302),
     # An empty form: shown again with its errors to the invited; refused to anyone else.
     "account_invitation_accept": (200, 400, 400, 400, 400),
+    "calendar_feed": (405, 405, 405, 405, 405),
+    # 400: neither "renew" nor "revoke" was chosen; nothing changes.
+    "calendar_feed_settings": (LOGIN, 400, 404, 404, 404),
 }
 # Third-party URL trees with their own rules (allauth's sign-in pages; the admin, which
 # requires is_staff). They are covered by their own tests.
@@ -114,6 +121,7 @@ def world(city, other_city):
             "person_invitation_resend": {"person_id": invitee.pk},
             "person_invitation_revoke": {"person_id": invitee.pk},
             "account_invitation_accept": {"token": make_invitation_token(invitation)},
+            "calendar_feed": {"token": calendar_feed_create(person=member.person).token},
         },
         "users": {
             "anonymous": None,

@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class WorkinggroupsConfig(AppConfig):
     name = "workinggroups"
     verbose_name = _("Working groups and convenings")
+
+    def ready(self) -> None:
+        # Connect the outbound ledger's receivers to the convening signals.
+        from workinggroups import outbound  # noqa: F401

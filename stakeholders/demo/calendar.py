@@ -1,7 +1,9 @@
 """Convenings on each city's calendar, the answers (RSVPs), attendance and trainings."""
 
 import random
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
 
 from stakeholders.demo import texts
 from stakeholders.demo.cities import SEED, Visit
@@ -9,7 +11,15 @@ from stakeholders.demo.people import Cast
 from stakeholders.demo.rows import upsert, working_day
 from stakeholders.models import Person, User
 from trainings.models import Completion, TrainingModule, TrainingSession
-from workinggroups.models import Attendance, Convening, Invitation
+from workinggroups.models import (
+    Attendance,
+    Convening,
+    ConveningMessage,
+    Invitation,
+    MessageKind,
+    MessageStatus,
+)
+from workinggroups.outbound import messages_plan_reminders
 
 Answer = Invitation.Response
 
@@ -28,15 +38,21 @@ def training_modules() -> dict[str, TrainingModule]:
 
 
 def convenings_of(cast: Cast, modules: dict, staff: User) -> None:
+    next_visit = min((v.days for v in cast.plan.calendar if v.days > 0), default=None)
     for visit in cast.plan.calendar:
         spec = texts.CONVENINGS[visit.key]
+        title = spec.title.format(city=cast.plan.name)
         day = working_day(cast.today + timedelta(days=visit.days))
         starts_at = cast.at(day, spec.starts)
+        offsets, replan = None, False
+        if visit.days == next_visit:
+            starts_at, offsets, replan = _live_reminder(cast, title)
+            day = starts_at.astimezone(cast.zone).date()
         held = visit.days < 0
         convening = upsert(
             Convening,
             group=cast.group,
-            title=spec.title.format(city=cast.plan.name),
+            title=title,
             values={
                 "kind": spec.kind,
                 "starts_at": starts_at,
@@ -50,9 +66,16 @@ def convenings_of(cast: Cast, modules: dict, staff: User) -> None:
                 "agenda": spec.agenda,
                 "capacity": 40 if spec.in_person else None,
                 "status": Convening.Status.HELD if held else Convening.Status.SCHEDULED,
+                "reminder_offsets_minutes": offsets,
             },
         )
         attendees = _answers(cast, visit, convening, day)
+        if replan:
+            # A fresh plan: rows of an earlier run (sent, missed) would hide the new reminder.
+            ConveningMessage.objects.filter(convening=convening).delete()
+            messages_plan_reminders(
+                convening=convening, person_ids=[person.pk for person in cast.people]
+            )
         if spec.kind == Convening.Kind.TRAINING:
             session = upsert(
                 TrainingSession, convening=convening, values={"trainer": staff, "trainer_name": ""}
@@ -137,3 +160,41 @@ def _completions(session: TrainingSession, covered: list, attendees: list, day: 
                 values={"method": Completion.Method.ATTENDED, "completed_on": day},
             )
     Completion.objects.filter(session=session).exclude(person__in=attendees).delete()
+
+
+# --- A reminder that goes out while the demo runs (`make run`) --------------------------------
+
+# The next convening's reminder falls due this long after the seed, so the worker and beat
+# that `make run` starts print it on the console (with its calendar and RSVP links).
+REMINDER_LEAD = timedelta(minutes=3)
+REMINDER_OFFSET = 120  # the cities' default last reminder, minutes before the start
+
+
+def _live_reminder(cast: Cast, title: str, now: datetime | None = None):
+    """Where the city's next convening starts so that a reminder falls due in three minutes.
+
+    Returns (starts_at, reminder offsets or None for the city's default, replan). Kept as it
+    is while that reminder is still ahead and close, so a second seed a moment later changes
+    nothing; otherwise moved, and its ledger rows planned afresh. Convenings fall on working
+    days only: at a weekend the start moves to the next working morning and the offset grows
+    to match (at most a few days, well inside the 14-day limit).
+    """
+    now = now or timezone.now()
+    existing = Convening.objects.filter(group=cast.group, title=title).first()
+    if (
+        existing is not None
+        and existing.messages.filter(
+            kind=MessageKind.REMINDER,
+            status=MessageStatus.PENDING,
+            due_at__gt=now,
+            due_at__lte=now + timedelta(minutes=5),
+        ).exists()
+    ):
+        return existing.starts_at, existing.reminder_offsets_minutes, False
+    due_at = (now + REMINDER_LEAD).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    starts_at = due_at + timedelta(minutes=REMINDER_OFFSET)
+    local_day = starts_at.astimezone(cast.zone).date()
+    if working_day(local_day) != local_day:
+        starts_at = cast.at(working_day(local_day), time(9, 0))
+        return starts_at, [int((starts_at - due_at).total_seconds() // 60)], True
+    return starts_at, None, True
