@@ -83,7 +83,18 @@ def database_from_url(url: str, *, name: str = "DATABASE_URL") -> dict:
         path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
         if not path:
             raise ImproperlyConfigured(f"{name} must give a file path, got {url!r}")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path,
+            # The web server, the worker's processes and beat share the file: WAL lets readers
+            # go on while one writes, IMMEDIATE takes the write lock up front (no "database is
+            # locked" when a read transaction later writes), and the timeout waits for a turn.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
     raise ImproperlyConfigured(
         f"{name} must start with postgres:// or sqlite:///, got {parsed.scheme or 'nothing'!r}"
     )

@@ -158,7 +158,11 @@ def test_database_url_without_port_or_credentials_leaves_them_to_libpq():
     ids=["absolute", "relative"],
 )
 def test_sqlite_database_url_gives_the_file_path(url, path):
-    assert database_from_url(url) == {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+    database = database_from_url(url)
+    assert (database["ENGINE"], database["NAME"]) == ("django.db.backends.sqlite3", path)
+    # Web, worker and beat share the file: the write lock is taken up front, with waiting.
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
 
 
 @pytest.mark.parametrize(
