@@ -27,11 +27,17 @@ class OwnDetailsForm(forms.ModelForm):
 
     class Meta:
         model = Person
-        fields = ["full_name", "role_title", "phone", "consent_to_contact"]
-        labels = {"consent_to_contact": _("The portal may contact me by email")}
+        fields = ["full_name", "role_title", "phone", "consent_to_contact", "reminders_enabled"]
+        labels = {
+            "consent_to_contact": _("The portal may contact me by email"),
+            "reminders_enabled": _("Send me reminders before convenings"),
+        }
         help_texts = {
             "consent_to_contact": _(
                 "Invitations, reminders and landscape briefings come by email. Without this, "
                 "your coordinator reaches you another way."
-            )
+            ),
+            "reminders_enabled": _(
+                "Invitations and changes of time or place reach you either way."
+            ),
         }

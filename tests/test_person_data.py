@@ -116,7 +116,11 @@ def test_member_updates_their_own_details_and_consent(client, member):
     )
     assert person.consent_recorded_at is not None
     event = AuditEvent.objects.get(action=AuditAction.PERSON_CHANGED)
-    assert event.detail == {"fields": ["consent_to_contact", "phone", "role_title"]}
+    # Reminders were on and the form left them off: turning them off is a change too.
+    assert event.detail == {
+        "fields": ["consent_to_contact", "phone", "reminders_enabled", "role_title"]
+    }
+    assert person.reminders_enabled is False
 
 
 def test_an_empty_name_is_refused_and_nothing_changes(client, member):
