@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.health import healthz, ping
+from workinggroups import rsvp_views
 from workinggroups.feed_views import feed_urls
 
 # The admin signs in through allauth too, so it sits behind the same login, rate limits and MFA.
@@ -16,5 +17,6 @@ urlpatterns = [
     path("", include("stakeholders.urls")),
     path("groups/", include("workinggroups.urls")),
     path("audit/", include("audit.urls")),
+    path("rsvp/<str:token>/", rsvp_views.rsvp, name="rsvp"),
     path("", include(feed_urls)),  # calendar/<token>.ics, account/calendar/
 ]

@@ -1,5 +1,6 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from stakeholders import selectors
@@ -38,6 +39,8 @@ def home(request):
         person = request.user.person
         context["person"] = person
         context["invitations"] = group_selectors.upcoming_invitations_of_person(person)
+        # Answers can be changed until the start; the page hides the buttons after it.
+        context["now"] = timezone.now()
         return render(request, "stakeholders/home_member.html", context)
     return render(request, "stakeholders/home_unlinked.html", context)
 

@@ -10,6 +10,8 @@ from stakeholders.invitation_tokens import make_invitation_token
 from stakeholders.models import AccountInvitation
 from tests import factories
 from workinggroups.feed_views import calendar_feed_create
+from workinggroups.models import ActionItem, ConveningSeries
+from workinggroups.rsvp_tokens import make_rsvp_token
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +46,21 @@ EXPECTED_GET = {
     # The token is the proof (calendar apps poll without signing in); unknown or revoked: 404.
     "calendar_feed": (200, 200, 200, 200, 200),
     "calendar_feed_settings": (LOGIN, 200, 404, 404, 404),
+    # Convenings: members of the group see them (403 to manage); other cities' coordinators 404.
+    "convening_create": (LOGIN, 403, 200, 404, 200),
+    "series_create": (LOGIN, 403, 200, 404, 200),
+    "series_edit": (LOGIN, 403, 200, 404, 200),
+    "convening_terminology": (LOGIN, 403, 200, 404, 200),
+    "convening_detail": (LOGIN, 200, 200, 404, 200),
+    "convening_edit": (LOGIN, 403, 200, 404, 200),
+    "convening_cancel": (LOGIN, 405, 405, 405, 405),
+    "convening_invite": (LOGIN, 403, 200, 404, 200),
+    "convening_answer": (LOGIN, 405, 405, 405, 405),
+    # Public RSVP link: the invited person's; signed in as anyone else it is refused (400).
+    "rsvp": (200, 200, 400, 400, 400),
+    "convening_attendance": (LOGIN, 403, 200, 404, 200),
+    "action_item_create": (LOGIN, 405, 405, 405, 405),
+    "action_item_done": (LOGIN, 405, 405, 405, 405),
 }
 EXPECTED_POST = {
     "home": (LOGIN, 405, 405, 405, 405),
@@ -74,6 +91,24 @@ EXPECTED_POST = {
     "calendar_feed": (405, 405, 405, 405, 405),
     # 400: neither "renew" nor "revoke" was chosen; nothing changes.
     "calendar_feed_settings": (LOGIN, 400, 404, 404, 404),
+    # 200: an empty form comes back with its errors; nothing is saved.
+    "convening_create": (LOGIN, 403, 200, 404, 200),
+    "series_create": (LOGIN, 403, 200, 404, 200),
+    "series_edit": (LOGIN, 403, 200, 404, 200),
+    "convening_terminology": (LOGIN, 405, 405, 405, 405),
+    "convening_detail": (LOGIN, 405, 405, 405, 405),
+    "convening_edit": (LOGIN, 403, 200, 404, 200),
+    # 302: back to the convening with a message (nothing cancelled without the confirmation).
+    "convening_cancel": (LOGIN, 403, 302, 404, 302),
+    "convening_invite": (LOGIN, 403, 200, 404, 200),
+    # Only the invited member answers (302 home with a message); nobody else has an invitation.
+    "convening_answer": (LOGIN, 302, 404, 404, 404),
+    "rsvp": (200, 200, 400, 400, 400),
+    # 200: the form again (an empty list saves once the convening is near; here it is not).
+    "convening_attendance": (LOGIN, 403, 200, 404, 200),
+    # 302: back to the convening with a message (an empty item is not added).
+    "action_item_create": (LOGIN, 403, 302, 404, 302),
+    "action_item_done": (LOGIN, 403, 302, 404, 302),
 }
 # Third-party URL trees with their own rules (allauth's sign-in pages; the admin, which
 # requires is_staff). They are covered by their own tests.
@@ -107,6 +142,18 @@ def world(city, other_city):
     invitee = factories.member(group)  # shares the member's group: visible to them, not theirs
     invited = factories.member(group)
     invitation = AccountInvitation.objects.create(person=invited, email=invited.email)
+    convening = factories.convening(group)
+    rsvp_invitation = factories.invite(convening, member.person)
+    action_item = ActionItem.objects.create(group=group, raised_at=convening, description="Call")
+    series = ConveningSeries.objects.create(
+        group=group,
+        title="Quarterly team",
+        kind="working_session",
+        rrule="FREQ=MONTHLY;INTERVAL=3",
+        first_starts_at=convening.starts_at,
+        duration_minutes=90,
+        place="City Hall",
+    )
     return {
         "kwargs": {
             "city_detail": {"slug": city.slug},
@@ -121,6 +168,19 @@ def world(city, other_city):
             "person_invitation_resend": {"person_id": invitee.pk},
             "person_invitation_revoke": {"person_id": invitee.pk},
             "account_invitation_accept": {"token": make_invitation_token(invitation)},
+            "convening_create": {"group_id": group.pk},
+            "series_create": {"group_id": group.pk},
+            "series_edit": {"series_id": series.pk},
+            "convening_terminology": {"group_id": group.pk},
+            "convening_detail": {"convening_id": convening.pk},
+            "convening_edit": {"convening_id": convening.pk},
+            "convening_cancel": {"convening_id": convening.pk},
+            "convening_invite": {"convening_id": convening.pk},
+            "convening_answer": {"convening_id": convening.pk},
+            "rsvp": {"token": make_rsvp_token(rsvp_invitation)},
+            "convening_attendance": {"convening_id": convening.pk},
+            "action_item_create": {"convening_id": convening.pk},
+            "action_item_done": {"convening_id": convening.pk, "item_id": action_item.pk},
             "calendar_feed": {"token": calendar_feed_create(person=member.person).token},
         },
         "users": {

@@ -3,7 +3,7 @@ from django.http import Http404
 
 from stakeholders.roles import Viewer, viewer_for
 from workinggroups import selectors
-from workinggroups.models import WorkingGroup
+from workinggroups.models import Convening, ConveningSeries, WorkingGroup
 
 
 def access_group(request, group_id: int, *, manage: bool = False) -> tuple[WorkingGroup, Viewer]:
@@ -26,3 +26,42 @@ def _is_member_of(viewer: Viewer, group: WorkingGroup) -> bool:
         bool(person_id)
         and group.memberships.filter(person_id=person_id, ended_on__isnull=True).exists()
     )
+
+
+def access_convening(
+    request, convening_id: int, *, manage: bool = False
+) -> tuple[Convening, Viewer]:
+    """Fetch a convening (with its group and city) the viewer may see: 404 outside scope,
+    403 when they may see but not manage it.
+
+    Coordinators of the city and network staff see and manage. Current members of the
+    group, and people invited to it, see it; every one else gets a 404.
+    """
+    viewer = viewer_for(request)
+    convening = (
+        Convening.objects.select_related("group__city", "series").filter(pk=convening_id).first()
+    )
+    if convening is None or not viewer.can_view_city(convening.group.city_id):
+        raise Http404
+    if not viewer.can_coordinate(convening.group.city_id) and not (
+        _is_member_of(viewer, convening.group)
+        or convening.invitations.filter(person_id=viewer.user.person_id).exists()
+    ):
+        raise Http404
+    if manage and not viewer.can_coordinate(convening.group.city_id):
+        raise PermissionDenied
+    return convening, viewer
+
+
+def access_series(request, series_id: int) -> tuple[ConveningSeries, Viewer]:
+    """Fetch a series to manage: only coordinators of its city and network staff, 403 for
+    members of its group, 404 for everyone else."""
+    viewer = viewer_for(request)
+    series = ConveningSeries.objects.select_related("group__city").filter(pk=series_id).first()
+    if series is None or not viewer.can_view_city(series.group.city_id):
+        raise Http404
+    if not viewer.can_coordinate(series.group.city_id):
+        if not _is_member_of(viewer, series.group):
+            raise Http404
+        raise PermissionDenied
+    return series, viewer
