@@ -23,6 +23,13 @@ class AuditAction(models.TextChoices):
     PERSON_EXPORTED = "person.exported", _("Person's data downloaded")
     PERSON_ERASED = "person.erased", _("Person erased")
     ACCOUNT_DISABLED = "account.disabled", _("Account disabled")
+    CONVENING_SCHEDULED = "convening.scheduled", _("Convening scheduled")
+    CONVENING_CHANGED = "convening.changed", _("Convening changed")
+    CONVENING_CANCELLED = "convening.cancelled", _("Convening cancelled")
+    CONVENING_INVITED = "convening.invited", _("People invited to a convening")
+    ATTENDANCE_RECORDED = "attendance.recorded", _("Attendance recorded")
+    SERIES_SCHEDULED = "series.scheduled", _("Recurring convening scheduled")
+    SERIES_CHANGED = "series.changed", _("Recurring convening changed")
 
 
 class AuditEvent(models.Model):

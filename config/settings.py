@@ -172,6 +172,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workinggroups.tasks.sweep_convening_messages",
         "schedule": 60.0,
     },
+    "extend-convening-series": {
+        "task": "workinggroups.tasks.extend_convening_series",
+        "schedule": 24 * 60 * 60.0,
+    },
     "report-stuck-convening-messages": {
         "task": "workinggroups.tasks.report_stuck_convening_messages",
         "schedule": 300.0,

@@ -384,3 +384,57 @@ def test_terminology_check_as_the_coordinator_types(client, coordinator_user, me
     assert client.get(url, {"title": "Social cohesion"}).content.decode().strip() == ""
     client.force_login(member)
     assert client.get(url, {"title": "x"}).status_code == 403
+
+
+def test_the_daily_task_tops_series_up_to_their_horizon(group, coordinator_user):
+    from workinggroups.tasks import extend_convening_series
+
+    start = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    series = series_schedule(
+        actor=coordinator_user,
+        group=group,
+        details=SeriesDetails(
+            kind="working_session",
+            title="Weekly",
+            rrule="FREQ=WEEKLY",
+            first_starts_at=start,
+            duration_minutes=60,
+            place="Library",
+        ),
+    )
+    # As if the horizon had been reached weeks ago: the last occurrences don't exist yet.
+    last = series.occurrences.order_by("-starts_at").values_list("pk", flat=True)[:3]
+    series.occurrences.filter(pk__in=list(last)).delete()
+    assert extend_convening_series() == 1
+    assert series.occurrences.count() == 24
+
+
+def test_scheduling_changes_are_audited(group, coordinator_user):
+    from audit.models import AuditAction, AuditEvent
+    from workinggroups.convening_services import (
+        ConveningDetails,
+        convening_cancel,
+        convening_schedule,
+    )
+
+    start = timezone.now() + timedelta(days=3)
+    convening = convening_schedule(
+        actor=coordinator_user,
+        group=group,
+        details=ConveningDetails(
+            kind="workshop",
+            title="Workshop with the council",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            place="City Hall",
+        ),
+    )
+    convening_cancel(actor=coordinator_user, convening_id=convening.pk)
+    convening.refresh_from_db()
+    assert convening.sequence == 1  # a CANCEL must outrank the invitation calendars hold
+    actions = list(
+        AuditEvent.objects.filter(target_id=str(convening.pk)).values_list("action", flat=True)
+    )
+    assert sorted(actions) == sorted(
+        [AuditAction.CONVENING_SCHEDULED, AuditAction.CONVENING_CANCELLED]
+    )

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from stakeholders.models import Person
 from workinggroups.convening_services import ConveningNotChangeable
 from workinggroups.models import ActionItem, Attendance, Convening, ConveningStatus, Membership
@@ -31,7 +33,11 @@ def attendance_record(*, actor, convening_id: int, person_ids, minutes: str) -> 
     """Save who came (each with their leg copied, so counts by leg outlive an erasure) and
     the minutes; saving again replaces the list. The convening is marked held."""
     with transaction.atomic():
-        convening = Convening.objects.select_for_update(of=("self",)).get(pk=convening_id)
+        convening = (
+            Convening.objects.select_for_update(of=("self",))
+            .select_related("group__city")
+            .get(pk=convening_id)
+        )
         if convening.status == ConveningStatus.CANCELLED:
             raise ConveningNotChangeable(_("A cancelled convening has no attendance."))
         if timezone.now() < convening.starts_at - OPENS_BEFORE_START:
@@ -56,6 +62,13 @@ def attendance_record(*, actor, convening_id: int, person_ids, minutes: str) -> 
         if convening.status == ConveningStatus.SCHEDULED and chosen:
             convening.status = ConveningStatus.HELD
         convening.save(update_fields=["minutes", "status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.ATTENDANCE_RECORDED,
+            city=convening.group.city,
+            target=convening,
+            present=len(chosen),
+        )
     return list(Attendance.objects.filter(convening=convening))
 
 

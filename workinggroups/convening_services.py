@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from stakeholders.models import Leg, Person
 from workinggroups import series as series_rules
 from workinggroups.models import (
@@ -85,7 +87,12 @@ def convening_schedule(*, actor, group: WorkingGroup, details: ConveningDetails)
         convening = Convening(group=group, **_as_kwargs(details))
         convening.full_clean()
         convening.save()
+        _audit(actor, AuditAction.CONVENING_SCHEDULED, convening)
     return convening
+
+
+def _audit(actor, action: AuditAction, convening: Convening, **detail) -> None:
+    audit_record(actor=actor, action=action, city=convening.group.city, target=convening, **detail)
 
 
 def convening_update(*, actor, convening_id: int, details: ConveningDetails) -> Convening:
@@ -107,6 +114,7 @@ def convening_update(*, actor, convening_id: int, details: ConveningDetails) -> 
                 sender=Convening, convening=convening, previous_starts_at=previous_starts_at
             )
         _fill_free_seats(convening)
+        _audit(actor, AuditAction.CONVENING_CHANGED, convening, moved=moved)
     return convening
 
 
@@ -139,13 +147,16 @@ def convening_cancel(*, actor, convening_id: int) -> Convening:
         if convening.series_id:
             convening.is_series_exception = True
             convening.save(update_fields=["is_series_exception"])
+        _audit(actor, AuditAction.CONVENING_CANCELLED, convening)
     return convening
 
 
 def _cancel(convening: Convening) -> None:
     convening.status = ConveningStatus.CANCELLED
     convening.cancelled_at = timezone.now()
-    convening.save(update_fields=["status", "cancelled_at", "updated_at"])
+    # Calendar apps apply a CANCEL only when its SEQUENCE is above the one they hold.
+    convening.sequence += 1
+    convening.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
     convening_cancelled.send(sender=Convening, convening=convening)
 
 
@@ -193,6 +204,7 @@ def invitations_send(*, actor, convening_id: int, person_ids) -> list[Invitation
             invitation.convening = convening
         if new:
             convening_invited.send(sender=Convening, convening=convening, invitations=new)
+            _audit(actor, AuditAction.CONVENING_INVITED, convening, people=len(new))
     return new
 
 
@@ -259,6 +271,9 @@ def series_schedule(*, actor, group: WorkingGroup, details: SeriesDetails) -> Co
         series.full_clean()
         series.save()
         _generate(series)
+        audit_record(
+            actor=actor, action=AuditAction.SERIES_SCHEDULED, city=group.city, target=series
+        )
     return series
 
 
@@ -276,6 +291,9 @@ def series_update(*, actor, series_id: int, details: SeriesDetails) -> Convening
         series.full_clean()
         series.save()
         _generate(series)
+        audit_record(
+            actor=actor, action=AuditAction.SERIES_CHANGED, city=series.group.city, target=series
+        )
     return series
 
 

@@ -73,3 +73,15 @@ def send_convening_messages(self, *, message_ids: list[int], handed: dict | None
             countdown=countdown,
             kwargs={"message_ids": message_ids, "handed": error.handed},
         ) from error
+
+
+@shared_task(ignore_result=True)
+def extend_convening_series() -> int:
+    """Beat, daily: add the occurrences that came within each series' horizon."""
+    from workinggroups.convening_services import series_extend
+    from workinggroups.models import ConveningSeries
+
+    series_ids = list(ConveningSeries.objects.values_list("pk", flat=True))
+    for series_id in series_ids:
+        series_extend(series_id=series_id)
+    return len(series_ids)
