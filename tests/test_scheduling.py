@@ -438,3 +438,9 @@ def test_scheduling_changes_are_audited(group, coordinator_user):
     assert sorted(actions) == sorted(
         [AuditAction.CONVENING_SCHEDULED, AuditAction.CONVENING_CANCELLED]
     )
+
+
+def test_the_form_names_the_city_whose_local_time_is_entered(client, coordinator_user, group):
+    client.force_login(coordinator_user)
+    body = client.get(reverse("convening_create", args=[group.pk])).content.decode()
+    assert f"{group.city.name}&#x27;s local time ({group.city.time_zone})" in body
