@@ -443,4 +443,4 @@ def test_scheduling_changes_are_audited(group, coordinator_user):
 def test_the_form_names_the_city_whose_local_time_is_entered(client, coordinator_user, group):
     client.force_login(coordinator_user)
     body = client.get(reverse("convening_create", args=[group.pk])).content.decode()
-    assert f"{group.city.name}&#x27;s local time ({group.city.time_zone})" in body
+    assert f"{group.city.name}'s local time ({group.city.time_zone})" in body
