@@ -282,3 +282,27 @@ def test_the_claim_query_uses_the_partial_due_index(group):
 
     assert "convening_message_due_idx" in plan, plan
     assert "Seq Scan on workinggroups_conveningmessage" not in plan, plan
+
+
+def test_the_coordinator_sees_which_messages_failed_and_why(client, coordinator_user, group):
+    from django.urls import reverse
+
+    from tests import factories
+    from workinggroups.models import ConveningMessage, MessageKind, MessageStatus
+
+    convening = factories.convening(group, days_from_now=3)
+    person = group.memberships.first().person
+    factories.invite(convening, person)
+    ConveningMessage.objects.filter(convening=convening).delete()
+    ConveningMessage.objects.create(
+        convening=convening,
+        person=person,
+        kind=MessageKind.INVITATION,
+        due_at=convening.starts_at,
+        status=MessageStatus.FAILED,
+        last_error="550 mailbox unavailable",
+    )
+    client.force_login(coordinator_user)
+    body = client.get(reverse("convening_detail", args=[convening.pk])).content.decode()
+    assert "550 mailbox unavailable" in body
+    assert person.full_name in body

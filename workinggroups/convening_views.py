@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from stakeholders.models import Leg
 from workinggroups import convening_services as services
 from workinggroups.convening_forms import AnswerForm, ConveningForm, InviteForm, SeriesForm
-from workinggroups.models import ActionItem, Attendance, Invitation
+from workinggroups.models import ActionItem, Attendance, ConveningMessage, Invitation, MessageStatus
 from workinggroups.permissions import access_convening, access_group, access_series
 from workinggroups.rsvp_services import AnswerRefused, RefusalReason, invitation_answer
 
@@ -126,6 +126,7 @@ def convening_detail(request, convening_id: int):
         ),
         "attendance": attendance,
         "attendance_taken": bool(came),
+        "mail": _mail_summary(convening) if can_manage else None,
         "missing_legs": [row["label"] for row in attendance if not row["count"]],
         # Lesson: open action items carry into the next convening's agenda.
         "open_items": ActionItem.objects.filter(group=convening.group, done_at__isnull=True)
@@ -313,3 +314,27 @@ def series_edit(request, series_id: int):
         series=series,
         heading=_("Change the series “%(title)s”") % {"title": series.title},
     )
+
+
+def _mail_summary(convening):
+    """What the outbound ledger did for this convening, with every failure and its reason,
+    so the coordinator can reach those people another way."""
+    by_status = dict(
+        ConveningMessage.objects.filter(convening=convening)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    problems = (
+        ConveningMessage.objects.filter(
+            convening=convening, status__in=[MessageStatus.FAILED, MessageStatus.MISSED]
+        )
+        .select_related("person")
+        .order_by("person__full_name", "kind")
+    )
+    return {
+        "sent": by_status.get(MessageStatus.SENT, 0),
+        "waiting": by_status.get(MessageStatus.PENDING, 0)
+        + by_status.get(MessageStatus.SENDING, 0),
+        "problems": list(problems),
+    }
