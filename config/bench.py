@@ -25,6 +25,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from config import bench_outbound as bo
 from config import benchtools as bt
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
@@ -94,8 +95,10 @@ def measure(server: bt.Server, path: str, cookie: str | None, args) -> bt.LoadRe
     return load
 
 
-def run_server(env: dict[str, str], targets: list[dict], cookie_name: str, args) -> dict:
-    """/ping, every target, /ping again, all against one gunicorn."""
+def run_server(
+    env: dict[str, str], targets: list[dict], cookie_name: str, args, rsvp: dict
+) -> dict:
+    """/ping, every target, the RSVP POST, /ping again, all against one gunicorn."""
     LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
     with bt.Server(env, LOG_PATH) as server:
         print(f"gunicorn on {bt.HOST}:{server.port} (log: {LOG_PATH})", flush=True)
@@ -104,6 +107,8 @@ def run_server(env: dict[str, str], targets: list[dict], cookie_name: str, args)
             print(f"  measuring {target['name']} {target['path']} ...", flush=True)
             cookie = f"{cookie_name}={target['session']}"
             loads[target["name"]] = measure(server, target["path"], cookie, args)
+        print("  measuring rsvp_post POST /rsvp/<token>/ ...", flush=True)
+        loads["rsvp_post"] = bo.measure_rsvp(server, rsvp, args)
         loads["ping_after"] = measure(server, "/ping", None, args)
     return loads
 
@@ -189,9 +194,13 @@ def run(args) -> int:
         bt.ensure_database(url)
     tiny = prepare({**env, "DATABASE_URL": tiny_url}, "tiny")
     main = prepare(env, args.scale, collectstatic=True)
+    rsvp_tiny = bo.prepare_rsvp({**env, "DATABASE_URL": tiny_url})
+    rsvp_main = bo.prepare_rsvp(env)
     bt.wait_for_autovacuum(main_url)
     round_trip = bt.db_round_trip_ms(main_url)
-    loads = run_server(env, main["targets"], main["cookie_name"], args)
+    loads = run_server(env, main["targets"], main["cookie_name"], args, rsvp_main)
+    # After gunicorn has stopped: the sweep's writes would share the CPU with the pages.
+    sweep = bo.sweep_result(bo.run_sweep(env, args.scale), main["sizes"])
 
     before, after = loads["ping_before"].requests_per_s, loads["ping_after"].requests_per_s
     baseline = (before + after) / 2
@@ -200,6 +209,9 @@ def run(args) -> int:
         evaluate(t, tiny_targets[t["name"]], loads[t["name"]], baseline, main["sizes"])
         for t in main["targets"]
     ]
+    results.append(
+        bo.rsvp_result(rsvp_main, rsvp_tiny, loads["rsvp_post"], baseline, main["sizes"])
+    )
     meta = {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "scale": args.scale,
@@ -222,7 +234,11 @@ def run(args) -> int:
         },
         "passed": all(r["passed"] for r in results),
     }
-    print_table(meta, results)
+    results.append(sweep)
+    meta["passed"] = all(r["passed"] for r in results)
+    meta["reminder_sweep_due_rows"] = bo.DUE_ROWS[args.scale]
+    print_table(meta, results[:-1])
+    bo.print_sweep(sweep)
     report_query_growth(main["targets"], tiny_targets)
     RESULTS_PATH.write_text(json.dumps({"meta": meta, "benchmarks": results}, indent=2) + "\n")
     print(f"\nWrote {RESULTS_PATH.name}; accounts {bt.STAFF_EMAIL} and {bt.COORDINATOR_EMAIL}")

@@ -21,7 +21,14 @@ from django.utils import timezone
 from briefings.models import AudienceLeg, Delivery, LandscapeBriefing
 from stakeholders.models import City, Leg, Organisation, Person, Programme, Sector, User
 from trainings.models import Completion, TrainingModule
-from workinggroups.models import Attendance, Convening, Invitation, Membership, WorkingGroup
+from workinggroups.models import (
+    Attendance,
+    Convening,
+    ConveningMessage,
+    Invitation,
+    Membership,
+    WorkingGroup,
+)
 
 PREFIX = "scale-"
 AUTHOR_EMAIL = "scale-analyst@scale.example.org"
@@ -582,6 +589,8 @@ def _bulk_rows() -> list[QuerySet]:
     return [
         Delivery.objects.filter(by_briefing | _in_scale("person__city")),
         Completion.objects.filter(_in_scale("person__city", "module")),
+        # The ledger `make bench` adds (config/bench_outbound.py): millions of rows at full.
+        ConveningMessage.objects.filter(_in_scale("convening__group__city", "person__city")),
         Attendance.objects.filter(_in_scale("convening__group__city", "person__city")),
         Invitation.objects.filter(_in_scale("convening__group__city", "person__city")),
         Membership.objects.filter(_in_scale("group__city", "person__city")),

@@ -6,6 +6,15 @@ import workinggroups.models.convenings
 from django.db import migrations, models
 
 
+def date_earlier_cancellations(apps, schema_editor):
+    """Convenings cancelled before cancellation times were kept get their last change as the
+    time, so the new check constraint holds for every existing row."""
+    Convening = apps.get_model("workinggroups", "Convening")
+    Convening.objects.filter(status="cancelled", cancelled_at__isnull=True).update(
+        cancelled_at=models.F("updated_at")
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -173,6 +182,7 @@ class Migration(migrations.Migration):
             model_name='convening',
             constraint=models.UniqueConstraint(condition=models.Q(('series__isnull', False)), fields=('series', 'series_occurrence'), name='convening_one_per_occurrence'),
         ),
+        migrations.RunPython(date_earlier_cancellations, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='convening',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'cancelled'), _negated=True), ('cancelled_at__isnull', False), _connector='OR'), name='convening_cancelled_has_time'),
