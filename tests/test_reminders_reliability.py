@@ -266,8 +266,12 @@ def test_killing_the_worker_mid_send_sends_nobody_twice_and_reports_the_stuck_ro
         sweep_convening_messages.apply_async(queue=queue)
 
         def mid_send():
-            counts = statuses(rows)
-            return len(smtp.received) >= 1 and counts[Status.SENDING] >= 2
+            # A row handed to SMTP (its attempt counted) and not yet marked sent: killing
+            # now leaves exactly the case the stuck check exists for.
+            in_flight = ConveningMessage.objects.filter(
+                pk__in=[r.pk for r in rows], status=Status.SENDING, attempts__gte=1
+            ).exists()
+            return len(smtp.received) >= 1 and in_flight
 
         wait_until(mid_send, timeout=30, describe=lambda: victim.log_tail())
         victim._process.kill()  # SIGKILL: no warm shutdown, no acknowledgement
