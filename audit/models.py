@@ -30,6 +30,7 @@ class AuditAction(models.TextChoices):
     ATTENDANCE_RECORDED = "attendance.recorded", _("Attendance recorded")
     SERIES_SCHEDULED = "series.scheduled", _("Recurring convening scheduled")
     SERIES_CHANGED = "series.changed", _("Recurring convening changed")
+    CITY_SETTINGS_CHANGED = "city.settings_changed", _("City settings changed")
 
 
 class AuditEvent(models.Model):

@@ -146,3 +146,25 @@ def person_update_own_details(*, actor: User, person, form) -> list[str]:
             fields=changed,
         )
     return changed
+
+
+def city_set_reminder_offsets(*, actor: User, city: City, offsets: list[int], request=None) -> bool:
+    """Set the reminders every convening of the city gets unless it sets its own; pending
+    reminders keep the times they were planned with."""
+    with transaction.atomic():
+        locked = City.objects.select_for_update().get(pk=city.pk)
+        if locked.reminder_offsets_minutes == offsets:
+            return False
+        before = locked.reminder_offsets_minutes
+        locked.reminder_offsets_minutes = offsets
+        locked.save(update_fields=["reminder_offsets_minutes"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.CITY_SETTINGS_CHANGED,
+            request=request,
+            city=locked,
+            target=locked,
+            reminder_offsets_minutes={"from": before, "to": offsets},
+        )
+    city.reminder_offsets_minutes = offsets
+    return True

@@ -9,6 +9,7 @@ urlpatterns = [
     path("account/details/", person_views.my_details, name="my_details"),
     path("people/<int:person_id>/erase/", person_views.person_erase, name="person_erase"),
     path("cities/<slug:slug>/", views.city_detail, name="city_detail"),
+    path("cities/<slug:slug>/reminders/", views.city_reminders, name="city_reminders"),
     path("roles/", role_views.roles, name="roles"),
     path(
         "roles/<int:user_id>/coordinator/",

@@ -1,9 +1,11 @@
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from stakeholders import selectors
+from stakeholders import selectors, services
 from stakeholders.models import City
 from stakeholders.permissions import access_city_by_slug
 from stakeholders.roles import viewer_for
@@ -64,6 +66,7 @@ def city_detail(request, slug: str):
         ],
         "upcoming": group_selectors.upcoming_convenings_of_city(city),
         "can_coordinate": viewer.can_coordinate(city.pk),
+        "reminders_text": ", ".join(str(m) for m in city.reminder_offsets_minutes),
     }
     return render(request, "stakeholders/city_detail.html", context)
 
@@ -73,3 +76,19 @@ def _with_legs(cities) -> list:
     for city in cities:
         city.legs = selectors.legs_from_annotations(city)
     return cities
+
+
+@require_POST
+def city_reminders(request, slug: str):
+    """The coordinator sets the city's usual reminder times."""
+    from workinggroups.convening_forms import CityRemindersForm
+
+    city = access_city_by_slug(request, slug, manage=True)
+    form = CityRemindersForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reminders"]))
+    elif services.city_set_reminder_offsets(
+        actor=request.user, city=city, offsets=form.cleaned_data["reminders"], request=request
+    ):
+        messages.success(request, _("The city's reminder times are saved."))
+    return redirect("city_detail", slug=city.slug)

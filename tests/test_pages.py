@@ -161,3 +161,28 @@ def test_coordinator_reaches_each_members_invitation_from_the_roster(
     assert link in client.get(reverse("group_detail", args=[group.pk])).content.decode()
     client.force_login(member)
     assert link not in client.get(reverse("group_detail", args=[group.pk])).content.decode()
+
+
+def test_coordinator_sets_the_citys_reminder_times(client, coordinator_user, city):
+    from audit.models import AuditAction, AuditEvent
+
+    client.force_login(coordinator_user)
+    url = reverse("city_reminders", args=[city.slug])
+    client.post(url, {"reminders": "60, 2880"})
+    city.refresh_from_db()
+    assert city.reminder_offsets_minutes == [2880, 60]
+    event = AuditEvent.objects.get(action=AuditAction.CITY_SETTINGS_CHANGED)
+    assert event.detail == {"reminder_offsets_minutes": {"from": [1440, 120], "to": [2880, 60]}}
+
+    response = client.post(url, {"reminders": "tomorrow"}, follow=True)
+    assert "whole minutes" in response.content.decode()
+    city.refresh_from_db()
+    assert city.reminder_offsets_minutes == [2880, 60]
+
+
+def test_a_member_cannot_change_the_citys_reminder_times(client, member, city):
+    client.force_login(member)
+    response = client.post(reverse("city_reminders", args=[city.slug]), {"reminders": "5"})
+    assert response.status_code == 403
+    city.refresh_from_db()
+    assert city.reminder_offsets_minutes == [1440, 120]

@@ -23,6 +23,7 @@ EXPECTED_GET = {
     "home": (LOGIN, 200, 200, 200, 200),
     "account": (LOGIN, 200, 200, 200, 200),
     "city_detail": (LOGIN, 200, 200, 404, 200),
+    "city_reminders": (LOGIN, 405, 405, 405, 405),
     "group_detail": (LOGIN, 200, 200, 404, 200),
     "healthz": (200, 200, 200, 200, 200),
     "ping": (200, 200, 200, 200, 200),
@@ -66,6 +67,8 @@ EXPECTED_POST = {
     "home": (LOGIN, 405, 405, 405, 405),
     "account": (LOGIN, 405, 405, 405, 405),
     "city_detail": (LOGIN, 405, 405, 405, 405),
+    # A member sees the city but may not change it (403); an empty form changes nothing.
+    "city_reminders": (LOGIN, 403, 302, 404, 302),
     "group_detail": (LOGIN, 405, 405, 405, 405),
     "healthz": (405, 405, 405, 405, 405),
     "ping": (405, 405, 405, 405, 405),
@@ -157,6 +160,7 @@ def world(city, other_city):
     return {
         "kwargs": {
             "city_detail": {"slug": city.slug},
+            "city_reminders": {"slug": city.slug},
             "group_detail": {"group_id": group.pk},
             "role_grant_coordinator": {"user_id": member.pk},
             "role_revoke_coordinator": {"user_id": member.pk, "city_id": city.pk},

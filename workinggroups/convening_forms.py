@@ -176,15 +176,7 @@ class ConveningForm(_WhenAndWhereForm):
         return initial
 
     def clean_reminders(self):
-        text = self.cleaned_data.get("reminders", "").strip()
-        if not text:
-            return None
-        parts = [p for p in re.split(r"[,\s]+", text) if p]
-        if not all(p.isdigit() for p in parts):
-            raise ValidationError(_("Write whole minutes separated by commas, e.g. 1440, 60."))
-        offsets = sorted({int(p) for p in parts}, reverse=True)
-        validate_offsets(offsets)
-        return offsets
+        return parse_reminder_offsets(self.cleaned_data.get("reminders", ""))
 
     def details(self) -> ConveningDetails:
         data = self.cleaned_data
@@ -376,3 +368,33 @@ class AnswerForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
+
+
+def parse_reminder_offsets(text: str) -> list[int] | None:
+    """Minutes before the start, typed as "1440, 120"; empty means "the usual ones"."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    parts = [p for p in re.split(r"[,\s]+", text) if p]
+    if not all(p.isdigit() for p in parts):
+        raise ValidationError(_("Write whole minutes separated by commas, e.g. 1440, 60."))
+    offsets = sorted({int(p) for p in parts}, reverse=True)
+    validate_offsets(offsets)
+    return offsets
+
+
+class CityRemindersForm(forms.Form):
+    reminders = forms.CharField(
+        label=_("Reminders before every convening (minutes)"),
+        max_length=100,
+        help_text=_(
+            "Whole minutes separated by commas, e.g. 1440, 120 for a day and two hours before. "
+            "A convening can still set its own."
+        ),
+    )
+
+    def clean_reminders(self):
+        offsets = parse_reminder_offsets(self.cleaned_data.get("reminders", ""))
+        if offsets is None:
+            raise ValidationError(_("Give at least one reminder time."))
+        return offsets
