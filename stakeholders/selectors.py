@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import ngettext
 
-from stakeholders.models import City, Leg, Person
+from stakeholders.models import City, Leg
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,6 @@ class LegCount:
         return 0 < self.members < self.thin_below
 
 
-def _current_member_filter(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}memberships__ended_on__isnull": True})
-
-
 def leg_annotations(prefix: str) -> dict:
     """Count distinct current members per leg, as annotations named members_<leg>."""
     annotations = {}
@@ -72,11 +68,3 @@ def cities_with_leg_counts(city_ids: set[int] | None = None) -> QuerySet[City]:
     if city_ids is not None:
         cities = cities.filter(pk__in=city_ids)
     return cities.order_by("name")
-
-
-def directory_people(city: City) -> QuerySet[Person]:
-    return (
-        Person.objects.filter(city=city)
-        .select_related("sector", "organisation")
-        .order_by("leg", "full_name")
-    )

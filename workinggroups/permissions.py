@@ -11,13 +11,24 @@ def access_group(request, group_id: int, *, manage: bool = False) -> tuple[Worki
     403 when they may see but not manage it."""
     viewer = viewer_for(request)
     group = selectors.group_with_leg_counts(group_id)
-    if group is None or not viewer.can_view_city(group.city_id):
+    if group is None:
         raise Http404
-    if not viewer.can_coordinate(group.city_id) and not _is_member_of(viewer, group):
-        raise Http404
-    if manage and not viewer.can_coordinate(group.city_id):
-        raise PermissionDenied
+    _check_group_scope(viewer, group, manage=manage)
     return group, viewer
+
+
+def _check_group_scope(viewer: Viewer, group: WorkingGroup, *, manage: bool, invited=None) -> None:
+    """The one rule behind every object of a group: coordinators of its city and network
+    staff see and manage; current members (and, for a convening, the people invited to it)
+    see but may not manage (403); everyone else is told it does not exist (404)."""
+    if not viewer.can_view_city(group.city_id):
+        raise Http404
+    if viewer.can_coordinate(group.city_id):
+        return
+    if not (_is_member_of(viewer, group) or (invited is not None and invited())):
+        raise Http404
+    if manage:
+        raise PermissionDenied
 
 
 def _is_member_of(viewer: Viewer, group: WorkingGroup) -> bool:
@@ -41,15 +52,14 @@ def access_convening(
     convening = (
         Convening.objects.select_related("group__city", "series").filter(pk=convening_id).first()
     )
-    if convening is None or not viewer.can_view_city(convening.group.city_id):
+    if convening is None:
         raise Http404
-    if not viewer.can_coordinate(convening.group.city_id) and not (
-        _is_member_of(viewer, convening.group)
-        or convening.invitations.filter(person_id=viewer.user.person_id).exists()
-    ):
-        raise Http404
-    if manage and not viewer.can_coordinate(convening.group.city_id):
-        raise PermissionDenied
+    _check_group_scope(
+        viewer,
+        convening.group,
+        manage=manage,
+        invited=lambda: convening.invitations.filter(person_id=viewer.user.person_id).exists(),
+    )
     return convening, viewer
 
 
@@ -58,10 +68,7 @@ def access_series(request, series_id: int) -> tuple[ConveningSeries, Viewer]:
     members of its group, 404 for everyone else."""
     viewer = viewer_for(request)
     series = ConveningSeries.objects.select_related("group__city").filter(pk=series_id).first()
-    if series is None or not viewer.can_view_city(series.group.city_id):
+    if series is None:
         raise Http404
-    if not viewer.can_coordinate(series.group.city_id):
-        if not _is_member_of(viewer, series.group):
-            raise Http404
-        raise PermissionDenied
+    _check_group_scope(viewer, series.group, manage=True)
     return series, viewer

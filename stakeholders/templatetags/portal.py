@@ -23,14 +23,6 @@ def in_zone(value: datetime | None, zone_name: str) -> str:
 
 
 @register.filter
-def time_in_zone(value: datetime | None, zone_name: str) -> str:
-    if value is None:
-        return ""
-    local = value.astimezone(zoneinfo.ZoneInfo(zone_name))
-    return f"{formats.time_format(local, 'H:i')} {local.strftime('%Z')}"
-
-
-@register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key, 0)
 
