@@ -76,17 +76,12 @@ def test_an_action_item_owner_must_be_a_member(client, coordinator_user, group, 
 
 
 def test_attendance_page_has_a_constant_query_count(client, coordinator_user, group):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+    from tests.querycount import page_queries
 
     convening = factories.convening(group, days_from_now=-0.01)
     client.force_login(coordinator_user)
     url = reverse("convening_attendance", args=[convening.pk])
-    client.get(url)
-    with CaptureQueriesContext(connection) as small:
-        client.get(url)
+    small = page_queries(client, url)
     for _ in range(20):
         factories.attend(convening, factories.member(group))
-    with CaptureQueriesContext(connection) as large:
-        client.get(url)
-    assert len(small) == len(large)
+    assert page_queries(client, url) == small

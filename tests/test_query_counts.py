@@ -1,30 +1,21 @@
 """List pages make the same number of queries with 1 row as with many."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests import factories
+from tests.querycount import page_queries
 
 pytestmark = pytest.mark.django_db
-
-
-def _queries_for(client, url) -> int:
-    client.get(url)  # warm up: the first request after sign-in stamps the session once
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured)
 
 
 def test_staff_home_query_count_does_not_grow_with_cities(client, staff_user):
     client.force_login(staff_user)
     factories.group_with_all_legs(factories.city(), per_leg=1)
-    with_one = _queries_for(client, reverse("home"))
+    with_one = page_queries(client, reverse("home"))
     for _ in range(49):
         factories.group_with_all_legs(factories.city(), per_leg=1)
-    assert _queries_for(client, reverse("home")) == with_one
+    assert page_queries(client, reverse("home")) == with_one
 
 
 def test_group_page_query_count_does_not_grow_with_members_or_convenings(
@@ -36,7 +27,7 @@ def test_group_page_query_count_does_not_grow_with_members_or_convenings(
     factories.convening(group, days_from_now=3)
     client.force_login(coordinator_user)
     url = reverse("group_detail", args=[group.pk])
-    small = _queries_for(client, url)
+    small = page_queries(client, url)
     for _ in range(12):
         factories.member(group)
     for days in range(1, 6):
@@ -44,7 +35,7 @@ def test_group_page_query_count_does_not_grow_with_members_or_convenings(
         for membership in group.memberships.all()[:10]:
             factories.attend(convening, membership.person)
         factories.convening(group, days_from_now=days + 5)
-    assert _queries_for(client, url) == small
+    assert page_queries(client, url) == small
 
 
 def test_city_page_query_count_does_not_grow_with_groups(client, coordinator_user, city):
@@ -52,17 +43,17 @@ def test_city_page_query_count_does_not_grow_with_groups(client, coordinator_use
     factories.convening(city.working_groups.first())
     client.force_login(coordinator_user)
     url = reverse("city_detail", args=[city.slug])
-    small = _queries_for(client, url)
+    small = page_queries(client, url)
     for _ in range(10):
         group = factories.group_with_all_legs(city, per_leg=1)
         factories.convening(group)
-    assert _queries_for(client, url) == small
+    assert page_queries(client, url) == small
 
 
 def test_member_home_query_count_does_not_grow_with_invitations(client, member, group):
     factories.invite(factories.convening(group), member.person)
     client.force_login(member)
-    small = _queries_for(client, reverse("home"))
+    small = page_queries(client, reverse("home"))
     for days in range(2, 30):
         factories.invite(factories.convening(group, days_from_now=days), member.person, "yes")
-    assert _queries_for(client, reverse("home")) == small
+    assert page_queries(client, reverse("home")) == small

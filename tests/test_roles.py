@@ -1,13 +1,12 @@
 """Network staff grant and revoke roles in the browser; each change is audited."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditAction, AuditEvent
 from stakeholders.roles import coordinated_city_ids
 from tests import factories
+from tests.querycount import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -83,15 +82,10 @@ def test_a_coordinator_cannot_grant_roles(client, coordinator_user, other_city, 
 
 def test_roles_page_query_count_does_not_grow_with_accounts(client, staff_user, city):
     client.force_login(staff_user)
-    url = reverse("roles")
-    client.get(url)
-    with CaptureQueriesContext(connection) as few:
-        assert client.get(url).status_code == 200
+    few = page_queries(client, reverse("roles"))
     for _ in range(49):
         factories.coordinator(city)
-    with CaptureQueriesContext(connection) as many:
-        assert client.get(url).status_code == 200
-    assert len(many) == len(few)
+    assert page_queries(client, reverse("roles")) == few
 
 
 def test_staff_grants_the_briefing_author_role(client, staff_user, member):
