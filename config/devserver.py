@@ -10,12 +10,6 @@ import subprocess
 import sys
 import time
 
-DEMO_ACCOUNTS = ["staff@example.org"] + [
-    f"{role}.{city}@example.org"
-    for city in ("albuquerque", "athens", "chattanooga", "overland-park", "stamford")
-    for role in ("coordinator", "member")
-]
-
 
 def main() -> int:
     port = os.environ.get("PORT", "8000")
@@ -48,7 +42,7 @@ def main() -> int:
     password = os.environ.get("DEMO_PASSWORD") or "prevention-demo-2026"
     print(f"\nThe prevention portal is at http://127.0.0.1:{port}/", flush=True)
     print(f"Demo accounts (password: {password}):", flush=True)
-    for account in DEMO_ACCOUNTS:
+    for account in _demo_accounts():
         print(f"  {account}", flush=True)
     print("Ctrl-C stops the web server, the worker and beat.\n", flush=True)
 
@@ -78,6 +72,17 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             process.kill()
     return exit_code
+
+
+def _demo_accounts() -> list[str]:
+    # The seed's own list, so the banner never names an account that does not exist.
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from stakeholders.demo.cities import demo_account_emails
+
+    return demo_account_emails()
 
 
 if __name__ == "__main__":

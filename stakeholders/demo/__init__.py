@@ -62,7 +62,7 @@ def seed(*, password: str, now: datetime | None = None) -> Result:
     with transaction.atomic():
         programme = upsert(Programme, name=cities.PROGRAMME["name"], values=cities.PROGRAMME)
         staff = people.account(
-            "staff@example.org",
+            cities.STAFF_EMAIL,
             password,
             display_name="Network staff (demo)",
             is_network_staff=True,

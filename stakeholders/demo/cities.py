@@ -362,3 +362,19 @@ SURNAMES = (  # noqa: SIM905
     "Maldonado Mercer Morningstar Nakamura Okafor Pellegrino Quintero Rahman Redhouse "
     "Salazar Schuster Tanaka Thornton Underwood Valdez Whitfield Yazzie Zamora"
 ).split()
+
+
+STAFF_EMAIL = "staff@example.org"
+ACCOUNT_ROLES = ("coordinator", "member")
+
+
+def account_email(role: str, slug: str) -> str:
+    """A demo account's address, e.g. coordinator.overland-park@example.org."""
+    return f"{role}.{slug}@example.org"
+
+
+def demo_account_emails() -> list[str]:
+    """Every demo account, as `make run` lists them and the seed creates them."""
+    return [STAFF_EMAIL] + [
+        account_email(role, plan.slug) for plan in CITIES for role in ACCOUNT_ROLES
+    ]

@@ -55,14 +55,14 @@ def account(email: str, password: str, **values) -> User:
 def accounts_of(cast: Cast, password: str) -> None:
     slug, name = cast.plan.slug, cast.plan.name
     coordinator = account(
-        f"coordinator.{slug}@example.org",
+        cities.account_email("coordinator", slug),
         password,
         display_name=f"Coordinator, {name} (demo)",
         person=cast.coordinator,
     )
     grant_coordinator(city=cast.city, user=coordinator)  # assign_perm is get-or-create
     account(
-        f"member.{slug}@example.org",
+        cities.account_email("member", slug),
         password,
         display_name=f"Member, {name} (demo)",
         person=cast.member,
@@ -149,7 +149,7 @@ def _roster(cast: Cast, sectors: dict, formed_on: date) -> None:
     for (leg, seat, persona), first, last in zip(seats, first_names, surnames, strict=True):
         # The demo accounts' people share the account's address: one inbox per human.
         if persona:
-            email = f"{persona}.{plan.slug}@example.org"
+            email = cities.account_email(persona, plan.slug)
         else:
             email = f"{email_part(first)}.{email_part(last)}.{plan.slug}@example.org"
         person = upsert(
