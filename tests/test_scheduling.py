@@ -218,32 +218,27 @@ def test_series_keeps_local_wall_clock_time_across_daylight_saving(client, coord
     assert all(c.series_occurrence == c.starts_at for c in occurrences)
 
 
-def test_series_generates_a_bounded_horizon(group, coordinator_user):
+def _series_from_tomorrow(group, actor, *, title: str, rrule: str):
     start = timezone.now().replace(microsecond=0) + timedelta(days=1)
-    series = series_schedule(
-        actor=coordinator_user,
+    return series_schedule(
+        actor=actor,
         group=group,
         details=SeriesDetails(
             kind="working_session",
-            title="Weekly",
-            rrule="FREQ=WEEKLY",
+            title=title,
+            rrule=rrule,
             first_starts_at=start,
             duration_minutes=60,
             place="Library",
         ),
     )
+
+
+def test_series_generates_a_bounded_horizon(group, coordinator_user):
+    series = _series_from_tomorrow(group, coordinator_user, title="Weekly", rrule="FREQ=WEEKLY")
     assert series.occurrences.count() == 24
-    quarterly = series_schedule(
-        actor=coordinator_user,
-        group=group,
-        details=SeriesDetails(
-            kind="working_session",
-            title="Quarterly",
-            rrule="FREQ=MONTHLY;INTERVAL=3",
-            first_starts_at=start,
-            duration_minutes=60,
-            place="Library",
-        ),
+    quarterly = _series_from_tomorrow(
+        group, coordinator_user, title="Quarterly", rrule="FREQ=MONTHLY;INTERVAL=3"
     )
     assert quarterly.occurrences.count() in (4, 5)  # a year ahead
 
@@ -389,19 +384,7 @@ def test_terminology_check_as_the_coordinator_types(client, coordinator_user, me
 def test_the_daily_task_tops_series_up_to_their_horizon(group, coordinator_user):
     from workinggroups.tasks import extend_convening_series
 
-    start = timezone.now().replace(microsecond=0) + timedelta(days=1)
-    series = series_schedule(
-        actor=coordinator_user,
-        group=group,
-        details=SeriesDetails(
-            kind="working_session",
-            title="Weekly",
-            rrule="FREQ=WEEKLY",
-            first_starts_at=start,
-            duration_minutes=60,
-            place="Library",
-        ),
-    )
+    series = _series_from_tomorrow(group, coordinator_user, title="Weekly", rrule="FREQ=WEEKLY")
     # As if the horizon had been reached weeks ago: the last occurrences don't exist yet.
     last = series.occurrences.order_by("-starts_at").values_list("pk", flat=True)[:3]
     series.occurrences.filter(pk__in=list(last)).delete()
