@@ -31,6 +31,15 @@ class AuditAction(models.TextChoices):
     SERIES_SCHEDULED = "series.scheduled", _("Recurring convening scheduled")
     SERIES_CHANGED = "series.changed", _("Recurring convening changed")
     CITY_SETTINGS_CHANGED = "city.settings_changed", _("City settings changed")
+    BRIEFING_CREATED = "briefing.created", _("Landscape briefing drafted")
+    BRIEFING_CHANGED = "briefing.changed", _("Landscape briefing changed")
+    BRIEFING_SCHEDULED = "briefing.scheduled", _("Landscape briefing scheduled")
+    BRIEFING_PUBLISHED = "briefing.published", _("Landscape briefing published")
+    BRIEFING_WITHDRAWN = "briefing.withdrawn", _("Landscape briefing withdrawn")
+    BRIEFING_RETRIED = "briefing.retried", _("Failed briefing deliveries retried")
+    BRIEFING_DOWNLOADED = "briefing.downloaded", _("Briefing attachment downloaded")
+    BRIEFING_REQUESTED = "briefing_request.created", _("Landscape briefing requested")
+    BRIEFING_REQUEST_CHANGED = "briefing_request.changed", _("Briefing request triaged")
 
 
 class AuditEvent(models.Model):

@@ -8,6 +8,7 @@ from audit.services import audit_record
 from stakeholders.models import (
     AccountInvitation,
     City,
+    LocalMoment,
     Organisation,
     Person,
     Programme,
@@ -28,6 +29,13 @@ class CityAdmin(admin.ModelAdmin):
     list_filter = ["pilot_status", "form_of_government"]
     search_fields = ["name", "state"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(LocalMoment)
+class LocalMomentAdmin(admin.ModelAdmin):
+    list_display = ["title", "city", "kind", "starts_on", "ends_on"]
+    list_filter = ["kind"]
+    search_fields = ["title"]
 
 
 @admin.register(Sector)

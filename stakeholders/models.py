@@ -253,6 +253,10 @@ class Person(models.Model):
     consent_recorded_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
     # Reminders only: invitations and changes to a convening still reach the person.
     reminders_enabled = models.BooleanField(_("send me reminders"), default=True)
+    # Set when a mail server refused the address for good; the portal stops writing to it
+    # until someone corrects the address (which clears the mark).
+    email_bounced_at = models.DateTimeField(_("address bounced at"), null=True, blank=True)
+    email_bounce_reason = models.CharField(_("bounce reason"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -280,6 +284,52 @@ class Person(models.Model):
     def clean(self) -> None:
         if self.organisation_id and self.city_id and self.organisation.city_id != self.city_id:
             raise ValidationError({"organisation": _("The organisation is in another city.")})
+
+
+class LocalMomentKind(models.TextChoices):
+    ELECTION = "election", _("Election")
+    SCHOOL_YEAR = "school_year", _("School-year start")
+    STUDENTS_RETURN = "students_return", _("Students' return")
+    GLOBAL_CRISIS_ECHO = "global_crisis_echo", _("Local echo of a global crisis")
+    COMMEMORATION = "commemoration", _("Commemoration or festival")
+    OTHER = "other", _("Other")
+
+
+class LocalMoment(models.Model):
+    """A moment in a city's year when hate and polarisation may flare, or cohesion be built.
+
+    Convenings and landscape briefings are tied to these (DOMAIN.md lesson 7: the local,
+    offline effects of the digital landscape).
+    """
+
+    Kind = LocalMomentKind
+
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="local_moments", verbose_name=_("city")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("local moment")
+        ordering = ["starts_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=LocalMomentKind.values), name="local_moment_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="local_moment_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["city", "starts_on"], name="local_moment_city_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.starts_on:%Y-%m-%d})"
 
 
 class UserManager(BaseUserManager):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from itertools import islice
 
-from django.db import IntegrityError, connections, models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
@@ -519,34 +519,25 @@ class ScaleBuilder:
 
     def _deliveries(self, audience: list) -> None:
         rows = [
-            self._delivery_row(pk, person_id, sent_at)
+            self._delivery_row(pk, person_id, self.city_ids[index], leg, sent_at)
             for pk, sent_at, cities in audience
             for index in cities
             for person_id, leg in self.members_by_group[index]
             if pk not in self.community_only or leg == "community"
         ]
-        names = ["briefing_id", "person_id", "status", "queued_at", "claimed_at", "sent_at"]
-        names += ["read_at", "attempts", "failure_reason"]
-        try:
-            with transaction.atomic():
-                self._insert("deliveries", Delivery, names, rows)
-        except IntegrityError as exc:
-            if "delivery_status_valid" not in str(exc):
-                raise
-            # That constraint lists briefing statuses, not delivery ones, so no delivery can be
-            # stored until briefings/models.py is fixed. Say so rather than store nonsense.
-            self.stats.tables["deliveries"] = (0, 0.0)
-            self.stats.out.write(
-                "  deliveries SKIPPED: the delivery_status_valid check constraint rejects every "
-                "delivery status (it lists BriefingStatus values).\n"
-            )
+        names = ["briefing_id", "person_id", "city_id", "leg", "status", "queued_at"]
+        names += ["claimed_at", "sent_at", "read_at", "attempts", "last_error"]
+        self._insert("deliveries", Delivery, names, rows)
 
-    def _delivery_row(self, briefing_id: int, person_id: int, sent_at: datetime) -> tuple:
+    def _delivery_row(
+        self, briefing_id: int, person_id: int, city_id: int, leg: str, sent_at: datetime
+    ) -> tuple:
+        row = (briefing_id, person_id, city_id, leg)
         roll = self.rng.random()
         if roll < 0.03:
-            return (briefing_id, person_id, "failed", sent_at, sent_at, None, None, 3, "Bounced")
+            return (*row, "failed", sent_at, sent_at, None, None, 3, "Bounced")
         read_at = sent_at + timedelta(hours=self.rng.randint(1, 96)) if roll < 0.55 else None
-        return (briefing_id, person_id, "sent", sent_at, sent_at, sent_at, read_at, 1, "")
+        return (*row, "sent", sent_at, sent_at, sent_at, read_at, 1, "")
 
     def _analyze(self) -> None:
         """Fresh planner statistics; and, outside a transaction, VACUUM too, so that autovacuum

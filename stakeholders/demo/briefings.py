@@ -3,8 +3,7 @@
 import random
 from datetime import UTC, datetime, time, timedelta
 
-from django.db.models import Q
-
+from briefings.audience import briefing_audience_people
 from briefings.models import AudienceLeg, Delivery, LandscapeBriefing
 from stakeholders.demo import texts
 from stakeholders.demo.cities import SEED
@@ -64,22 +63,8 @@ def _audience(briefing: LandscapeBriefing, spec: texts.BriefingPlan, casts: dict
 
 
 def _recipients(briefing: LandscapeBriefing) -> list[Person]:
-    """Everyone the audience fields name (a union), narrowed to the audience's legs if any."""
-    reach = (
-        Q(city__in=briefing.audience_cities.all())
-        | Q(
-            memberships__group__in=briefing.audience_groups.all(),
-            memberships__ended_on__isnull=True,
-        )
-        | Q(sector__in=briefing.audience_sectors.all())
-        | Q(organisation__in=briefing.audience_organisations.all())
-        | Q(pk__in=briefing.audience_people.all())
-    )
-    people = Person.objects.filter(reach, consent_to_contact=True).exclude(email="")
-    legs = list(briefing.audience_legs.values_list("leg", flat=True))
-    if legs:
-        people = people.filter(leg__in=legs)
-    return list(people.distinct().order_by("email"))
+    """Everyone the audience reaches (briefings.audience), in a stable order."""
+    return list(briefing_audience_people(briefing).order_by("email", "pk"))
 
 
 def _deliveries(briefing: LandscapeBriefing, published_at: datetime) -> None:
@@ -94,13 +79,15 @@ def _deliveries(briefing: LandscapeBriefing, published_at: datetime) -> None:
             briefing=briefing,
             person=person,
             values={
+                "city_id": person.city_id,
+                "leg": person.leg,
                 "status": Delivery.Status.SENT,
                 "queued_at": published_at,
                 "claimed_at": published_at + timedelta(minutes=1),
                 "sent_at": sent_at,
                 "read_at": sent_at + timedelta(hours=hours) if read else None,
                 "attempts": 1,
-                "failure_reason": "",
+                "last_error": "",
             },
         )
     Delivery.objects.filter(briefing=briefing).exclude(person__in=recipients).delete()

@@ -235,8 +235,8 @@ BRIEFINGS = [
         "- Share concerns with the working group's coordinator",
         tlp="AMBER",
         days_ago=20,
-        sectors=("youth-services",),
-        organisations=("schools",),
+        groups_of=ALL_CITIES,
+        legs=("community", "city_staff"),
     ),
     BriefingPlan(
         title="Athens: local online activity ahead of the semester",

@@ -1,11 +1,13 @@
 """Landscape briefings on the digital landscape of hate and extremism (DOMAIN.md lesson 7)."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stakeholders.models import City, Leg, Organisation, Person, Sector
+from stakeholders.models import City, Leg, LocalMoment, Organisation, Person, Sector
 from workinggroups.models import WorkingGroup
 
 
@@ -45,6 +47,13 @@ class LandscapeBriefing(models.Model):
     publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     review_by = models.DateField(_("review by"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("why it was withdrawn"), max_length=300, blank=True)
+    local_moments = models.ManyToManyField(
+        LocalMoment, blank=True, related_name="briefings", verbose_name=_("local moments")
+    )
+    # TLP:CLEAR only: any signed-in user may read it, not only the recipients.
+    shown_to_all_signed_in = models.BooleanField(_("show to every signed-in user"), default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -78,6 +87,14 @@ class LandscapeBriefing(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
                 name="briefing_published_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="withdrawn") | models.Q(withdrawn_at__isnull=False),
+                name="briefing_withdrawn_has_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(shown_to_all_signed_in=False) | models.Q(tlp="CLEAR"),
+                name="briefing_open_only_if_clear",
             ),
         ]
         indexes = [
@@ -115,63 +132,38 @@ class AudienceLeg(models.Model):
         return self.get_leg_display()
 
 
-class DeliveryStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-    SKIPPED = "skipped", _("Skipped")
+def attachment_path(instance: "BriefingAttachment", filename: str) -> str:
+    # A random name: the stored file never reveals the original name, and two uploads of
+    # "briefing.pdf" cannot collide. The original name is kept in the row.
+    return f"briefings/{instance.briefing_id}/{uuid.uuid4().hex}.pdf"
 
 
-class Delivery(models.Model):
-    """One row per message sent to one person: the outbound ledger for a briefing."""
-
-    Status = DeliveryStatus
+class BriefingAttachment(models.Model):
+    """A PDF attached to a briefing. Kept outside MEDIA_URL: served only through the
+    download view, which checks the reader and stamps AMBER and RED copies."""
 
     briefing = models.ForeignKey(
         LandscapeBriefing,
         on_delete=models.CASCADE,
-        related_name="deliveries",
+        related_name="attachments",
         verbose_name=_("briefing"),
     )
-    person = models.ForeignKey(
-        Person,
-        on_delete=models.CASCADE,
-        related_name="briefing_deliveries",
-        verbose_name=_("person"),
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
-    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    failure_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("delivery")
-        verbose_name_plural = _("deliveries")
-        constraints = [
-            models.UniqueConstraint(fields=["briefing", "person"], name="delivery_once_per_person"),
-            models.CheckConstraint(
-                condition=models.Q(status__in=DeliveryStatus.values), name="delivery_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
-                name="delivery_sent_has_time",
-            ),
-        ]
-        indexes = [
-            # The beat task's claim scans only unsent rows.
-            models.Index(
-                fields=["queued_at"],
-                condition=models.Q(status="queued"),
-                name="delivery_queued_idx",
-            ),
-            models.Index(fields=["person", "briefing"], name="delivery_person_idx"),
-        ]
+        verbose_name = _("attachment")
+        ordering = ["uploaded_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.briefing} → {self.person}"
+        return self.original_name
