@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from briefings.models import AudienceLeg, LandscapeBriefing
 from stakeholders.models import City, Leg, Organisation, Person, Programme, Sector, User
 from stakeholders.roles import grant_coordinator
 from workinggroups.models import Attendance, Convening, Invitation, Membership, WorkingGroup
@@ -127,3 +128,36 @@ def coordinator(of: City) -> User:
 
 def member_user(of: WorkingGroup, leg: str = Leg.COMMUNITY) -> User:
     return user(person=member(of, leg))
+
+
+def briefing_author() -> User:
+    return user(is_briefing_author=True)
+
+
+def briefing(
+    author: User | None = None,
+    *,
+    tlp: str = "GREEN",
+    groups=(),
+    cities=(),
+    organisations=(),
+    people=(),
+    legs=(),
+    **extra,
+) -> LandscapeBriefing:
+    """A draft briefing with the given audience (ids or objects)."""
+    values = {
+        "title": f"Landscape briefing {next(_seq)}",
+        "summary": "What the working group should know this month.",
+        "body_markdown": "## Summary\n\nSocial cohesion and safety in the city.",
+        "tlp": tlp,
+        **extra,
+    }
+    made = LandscapeBriefing.objects.create(author=author or network_staff(), **values)
+    made.audience_groups.set(groups)
+    made.audience_cities.set(cities)
+    made.audience_organisations.set(organisations)
+    made.audience_people.set(people)
+    for leg in legs:
+        AudienceLeg.objects.create(briefing=made, leg=leg)
+    return made

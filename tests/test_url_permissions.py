@@ -1,14 +1,18 @@
 """Every URL of the portal, for every kind of visitor: the status they get.
 
-Adding a URL without a row here fails `test_every_url_has_expectations`.
+Adding a URL without a row here (or in a module of tests/url_expectations/) fails
+`test_every_url_has_expectations`.
 """
+
+import importlib
+import pkgutil
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from stakeholders.invitation_tokens import make_invitation_token
 from stakeholders.models import AccountInvitation
-from tests import factories
+from tests import factories, url_expectations
 from workinggroups.feed_views import calendar_feed_create
 from workinggroups.models import ActionItem, ConveningSeries
 from workinggroups.rsvp_tokens import make_rsvp_token
@@ -113,6 +117,20 @@ EXPECTED_POST = {
     "action_item_create": (LOGIN, 403, 302, 404, 302),
     "action_item_done": (LOGIN, 403, 302, 404, 302),
 }
+
+
+def _area_modules():
+    """Each area of the portal may keep its rows in tests/url_expectations/<area>.py: dicts
+    GET and POST shaped like the two above, and `kwargs(base)` building its objects from the
+    shared world (city, other_city, group, member, convening, users)."""
+    for info in pkgutil.iter_modules(url_expectations.__path__):
+        yield importlib.import_module(f"{url_expectations.__name__}.{info.name}")
+
+
+for _module in _area_modules():
+    EXPECTED_GET.update(_module.GET)
+    EXPECTED_POST.update(_module.POST)
+
 # Third-party URL trees with their own rules (allauth's sign-in pages; the admin, which
 # requires is_staff). They are covered by their own tests.
 DELEGATED_PREFIXES = ("accounts/", "admin/")
@@ -157,8 +175,27 @@ def world(city, other_city):
         duration_minutes=90,
         place="City Hall",
     )
+    users = {
+        "anonymous": None,
+        "member": member,
+        "coordinator": factories.coordinator(city),
+        "other_coordinator": factories.coordinator(other_city),
+        "staff": factories.network_staff(),
+    }
+    base = {
+        "city": city,
+        "other_city": other_city,
+        "group": group,
+        "member": member,
+        "convening": convening,
+        "users": users,
+    }
+    area_kwargs = {}
+    for module in _area_modules():
+        area_kwargs.update(module.kwargs(base))
     return {
         "kwargs": {
+            **area_kwargs,
             "city_detail": {"slug": city.slug},
             "city_reminders": {"slug": city.slug},
             "group_detail": {"group_id": group.pk},
@@ -187,13 +224,7 @@ def world(city, other_city):
             "action_item_done": {"convening_id": convening.pk, "item_id": action_item.pk},
             "calendar_feed": {"token": calendar_feed_create(person=member.person).token},
         },
-        "users": {
-            "anonymous": None,
-            "member": member,
-            "coordinator": factories.coordinator(city),
-            "other_coordinator": factories.coordinator(other_city),
-            "staff": factories.network_staff(),
-        },
+        "users": users,
     }
 
 
