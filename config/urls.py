@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("stakeholders.urls")),
     path("groups/", include("workinggroups.urls")),
     path("audit/", include("audit.urls")),
+    path("briefings/", include("briefings.urls")),
     path("rsvp/<str:token>/", rsvp_views.rsvp, name="rsvp"),
     path("", include(feed_urls)),  # calendar/<token>.ics, account/calendar/
 ]

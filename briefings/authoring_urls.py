@@ -1,0 +1,3 @@
+"""Briefing URLs: authoring."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Briefing URLs: reading."""
+
+urlpatterns: list = []

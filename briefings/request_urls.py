@@ -1,0 +1,3 @@
+"""Briefing URLs: request."""
+
+urlpatterns: list = []
