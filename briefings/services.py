@@ -47,7 +47,7 @@ def deliveries_write(*, briefing: LandscapeBriefing, now: datetime) -> int:
     One INSERT ... SELECT ... ON CONFLICT DO NOTHING: the database builds the rows, so a
     50,000-person audience costs no Python memory, and a second call adds nothing.
     """
-    people = audience_people(audience_of(briefing)).values("pk", "city_id", "leg")
+    people = audience_people(audience_of(briefing)).values("id", "city_id", "leg")
     select_sql, params = people.query.sql_with_params()
     table = connection.ops.quote_name(Delivery._meta.db_table)
     # The table name and the SELECT are Django's own; values travel as parameters.
