@@ -7,7 +7,11 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from stakeholders.models import (
     AccountInvitation,
+    BudgetLine,
     City,
+    CommunityGrant,
+    DirectoryImport,
+    FocusArea,
     LocalMoment,
     Organisation,
     Person,
@@ -36,6 +40,40 @@ class LocalMomentAdmin(admin.ModelAdmin):
     list_display = ["title", "city", "kind", "starts_on", "ends_on"]
     list_filter = ["kind"]
     search_fields = ["title"]
+
+
+@admin.register(FocusArea)
+class FocusAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(BudgetLine)
+class BudgetLineAdmin(admin.ModelAdmin):
+    list_display = ["city", "fiscal_year", "source", "amount"]
+    list_filter = ["fiscal_year"]
+
+
+@admin.register(CommunityGrant)
+class CommunityGrantAdmin(admin.ModelAdmin):
+    list_display = ["city", "organisation", "fiscal_year", "amount"]
+    raw_id_fields = ["organisation"]
+
+
+@admin.register(DirectoryImport)
+class DirectoryImportAdmin(admin.ModelAdmin):
+    # Parsed rows hold people's details: read-only here, changed only through the import page.
+    list_display = ["file_name", "city", "status", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = [
+        "city",
+        "created_by",
+        "file_name",
+        "status",
+        "rows",
+        "errors",
+        "confirmed_at",
+    ]
 
 
 @admin.register(Sector)

@@ -129,6 +129,19 @@ class City(models.Model):
         choices=PilotStatus.choices,
         default=PilotStatus.ONBOARDING,
     )
+    # Institutionalisation (DOMAIN.md lesson 1): what keeps the effort alive past one office
+    # holder. Budget lines and grants are rows of their own (BudgetLine, CommunityGrant).
+    dedicated_staff_fte = models.DecimalField(
+        _("dedicated staff (full-time equivalents)"),
+        max_digits=4,
+        decimal_places=2,
+        default=0,
+        help_text=_("E.g. 0.5 for a half-time prevention coordinator."),
+    )
+    staff_hours_per_month = models.PositiveIntegerField(
+        _("staff hours a month"), default=0, help_text=_("Time given by staff of other offices.")
+    )
+    next_mayoral_transition = models.DateField(_("next mayoral transition"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("city")
@@ -220,6 +233,20 @@ class Organisation(models.Model):
         return self.name
 
 
+class FocusArea(models.Model):
+    """A theme a person's work touches (youth, online harms, faith, racial equity, ...)."""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=120, unique=True)
+
+    class Meta:
+        verbose_name = _("focus area")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Person(models.Model):
     """A stakeholder: one city, exactly one leg, a sector, perhaps an organisation."""
 
@@ -257,6 +284,14 @@ class Person(models.Model):
     # until someone corrects the address (which clears the mark).
     email_bounced_at = models.DateTimeField(_("address bounced at"), null=True, blank=True)
     email_bounce_reason = models.CharField(_("bounce reason"), max_length=300, blank=True)
+    # The prevention levels a person's work touches (SCN toolkit): booleans, not a list, so
+    # the directory filters on an index in PostgreSQL and SQLite alike.
+    works_primary = models.BooleanField(_("primary prevention"), default=False)
+    works_secondary = models.BooleanField(_("secondary prevention"), default=False)
+    works_tertiary = models.BooleanField(_("tertiary prevention"), default=False)
+    focus_areas = models.ManyToManyField(
+        FocusArea, blank=True, related_name="people", verbose_name=_("focus areas")
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -276,10 +311,24 @@ class Person(models.Model):
                 name="person_consent_has_date",
             ),
         ]
-        indexes = [models.Index(fields=["city", "leg"], name="person_city_leg_idx")]
+        indexes = [
+            models.Index(fields=["city", "leg"], name="person_city_leg_idx"),
+            # The directory's filters and its alphabetical pages, within one city.
+            models.Index(fields=["city", "full_name"], name="person_city_name_idx"),
+            models.Index(fields=["city", "sector"], name="person_city_sector_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    @property
+    def prevention_levels(self) -> list[str]:
+        flags = {
+            PreventionLevel.PRIMARY: self.works_primary,
+            PreventionLevel.SECONDARY: self.works_secondary,
+            PreventionLevel.TERTIARY: self.works_tertiary,
+        }
+        return [level for level, on in flags.items() if on]
 
     def clean(self) -> None:
         if self.organisation_id and self.city_id and self.organisation.city_id != self.city_id:
@@ -330,6 +379,110 @@ class LocalMoment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.starts_on:%Y-%m-%d})"
+
+
+class BudgetLine(models.Model):
+    """A line in the city's budget for prevention: the surest sign it will outlast a term."""
+
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="budget_lines", verbose_name=_("city")
+    )
+    amount = models.DecimalField(_("amount (USD)"), max_digits=12, decimal_places=2)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    source = models.CharField(
+        _("source"), max_length=200, help_text=_("E.g. general fund, a federal grant.")
+    )
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("budget line")
+        ordering = ["-fiscal_year", "source"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="budget_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(fiscal_year__gte=2000, fiscal_year__lte=2100),
+                name="budget_fiscal_year_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"FY{self.fiscal_year} {self.source}: {self.amount}"
+
+
+class CommunityGrant(models.Model):
+    """Money the city gives a community organisation for prevention work."""
+
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="community_grants", verbose_name=_("city")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="grants",
+        verbose_name=_("organisation"),
+    )
+    amount = models.DecimalField(_("amount (USD)"), max_digits=12, decimal_places=2)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    purpose = models.CharField(_("purpose"), max_length=300)
+
+    class Meta:
+        verbose_name = _("community grant")
+        ordering = ["-fiscal_year", "organisation__name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="grant_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"FY{self.fiscal_year} {self.organisation}: {self.amount}"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEW = "preview", _("Waiting for confirmation")
+    CONFIRMED = "confirmed", _("Imported")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class DirectoryImport(models.Model):
+    """An uploaded CSV or XLSX of people, parsed and checked but not yet saved.
+
+    The parsed rows wait here until the coordinator confirms the preview; nothing reaches
+    the directory before that, and a cancelled import leaves no trace but this row.
+    """
+
+    Status = ImportStatus
+
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="directory_imports", verbose_name=_("city")
+    )
+    created_by = models.ForeignKey(
+        "stakeholders.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    file_name = models.CharField(_("file name"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PREVIEW
+    )
+    # [{"line": 2, "values": {...}, "action": "create" | "update" | "skip", "match": id}, ...]
+    rows = models.JSONField(_("rows"), default=list)
+    # [{"line": 3, "column": "email", "message": "..."}, ...]
+    errors = models.JSONField(_("errors"), default=list)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("directory import")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ImportStatus.values), name="import_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
 
 
 class UserManager(BaseUserManager):

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stakeholders.models import Leg, Person
+from stakeholders.models import Leg, LocalMoment, Person
 from workinggroups.models.groups import WorkingGroup
 
 
@@ -98,6 +98,14 @@ class Convening(models.Model):
     online_url = models.URLField(_("online link"), blank=True)
     agenda = models.TextField(_("agenda"), blank=True)
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    local_moment = models.ForeignKey(
+        LocalMoment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="convenings",
+        verbose_name=_("local moment"),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
     )

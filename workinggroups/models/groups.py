@@ -16,6 +16,10 @@ class ExistingInitiative(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # Who sits on it: the civic load a person already carries (DOMAIN.md lesson 4).
+    people = models.ManyToManyField(
+        Person, blank=True, related_name="initiatives", verbose_name=_("people on it")
+    )
 
     class Meta:
         verbose_name = _("existing initiative")
