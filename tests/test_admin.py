@@ -84,7 +84,9 @@ def test_changes_to_people_and_roles_in_the_admin_are_audited(client, group, coo
     person = group.memberships.first().person
     url = reverse("admin:stakeholders_person_change", args=[person.pk])
     form = client.get(url).context["adminform"].form
-    data = {name: form[name].value() or "" for name in form.fields}
+    values = {name: form[name].value() for name in form.fields}
+    # Many-to-many fields post a list (empty: none chosen); other empty values post "".
+    data = {name: v if isinstance(v, list) else (v or "") for name, v in values.items()}
     data.update(full_name="Renamed Person", consent_to_contact="")
     assert client.post(url, data).status_code == 302
     event = AuditEvent.objects.get(action=AuditAction.PERSON_CHANGED)
