@@ -62,3 +62,10 @@ urlpatterns += [
         name="account_invitation_accept",
     ),
 ]
+
+# The directory (people, organisations, import, export) and the city's institutionalisation
+# and local moments keep their routes in their own modules.
+from stakeholders.directory_urls import urlpatterns as directory_urls  # noqa: E402
+from stakeholders.institution_urls import urlpatterns as institution_urls  # noqa: E402
+
+urlpatterns += directory_urls + institution_urls

@@ -61,3 +61,7 @@ urlpatterns += [
         name="action_item_done",
     ),
 ]
+
+from workinggroups.balance_urls import urlpatterns as balance_urls  # noqa: E402
+
+urlpatterns += balance_urls

@@ -1,0 +1,3 @@
+"""City URLs: directory."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""City URLs: institution."""
+
+urlpatterns: list = []

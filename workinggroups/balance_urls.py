@@ -1,0 +1,3 @@
+"""Working-group URLs: four-leg balance, seat gaps, civic load."""
+
+urlpatterns: list = []
