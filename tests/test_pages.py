@@ -186,3 +186,16 @@ def test_a_member_cannot_change_the_citys_reminder_times(client, member, city):
     assert response.status_code == 403
     city.refresh_from_db()
     assert city.reminder_offsets_minutes == [1440, 120]
+
+
+def test_every_page_title_is_plain_text(client, coordinator_user, city, group):
+    """A form once leaked into the city page's <title>; a title holds words only."""
+    import re
+
+    client.force_login(coordinator_user)
+    for url in (reverse("home"), reverse("city_detail", args=[city.slug]), f"/groups/{group.pk}/"):
+        html = client.get(url).content.decode()
+        title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+        assert "<" not in title and len(title) < 120, (url, title)
+    city_html = client.get(reverse("city_detail", args=[city.slug])).content.decode()
+    assert city_html.count('id="reminders-heading"') == 1
