@@ -7,13 +7,14 @@ twice) on the field concerned.
 
 import re
 import zoneinfo
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from stakeholders.models import Leg, Person, Sector
+from stakeholders.models import City, Leg, LocalMoment, Person, Sector
 from workinggroups.convening_services import ConveningDetails, SeriesDetails
 from workinggroups.models import Convening, ConveningKind, ConveningSeries
 from workinggroups.models.convenings import validate_offsets
@@ -137,6 +138,19 @@ def _local_initial(instant: datetime, zone: zoneinfo.ZoneInfo) -> dict:
     return {"date": local.date(), "start_time": local.time().replace(tzinfo=None)}
 
 
+@dataclass
+class ConveningDetailsWithMoment(ConveningDetails):
+    """ConveningDetails with the local moment the convening is planned around; the
+    scheduling services copy every field of the details onto the convening."""
+
+    local_moment: LocalMoment | None = None
+
+
+class _MomentChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: LocalMoment) -> str:
+        return f"{obj.title} ({obj.get_kind_display()}, {obj.starts_on:%Y-%m-%d})"
+
+
 class ConveningForm(_WhenAndWhereForm):
     reminders = forms.CharField(
         label=_("Reminders (minutes before the start)"),
@@ -160,6 +174,32 @@ class ConveningForm(_WhenAndWhereForm):
         "reminders",
     ]
 
+    def __init__(self, *args, city: City | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The local moment is offered only when the form knows the city: the choice is
+        # limited to that city's moments (upcoming and recent, and the one already tied).
+        if city is not None:
+            from stakeholders.institution_selectors import moments_for_convening_choice
+
+            also = [
+                self.initial.get("local_moment"),
+                self.data.get(self.add_prefix("local_moment")),
+            ]
+            self.fields["local_moment"] = _MomentChoice(
+                label=_("Local moment"),
+                queryset=moments_for_convening_choice(city, also=[pk for pk in also if pk]),
+                required=False,
+                empty_label=_("None"),
+                help_text=_(
+                    "Plan the convening around a moment on the city's calendar (an election, "
+                    "students' return...), if it is tied to one."
+                ),
+                error_messages={"invalid_choice": _("Choose one of this city's local moments.")},
+            )
+            order = list(self.field_order)
+            order.insert(order.index("title") + 1, "local_moment")
+            self.order_fields(order)
+
     @classmethod
     def initial_from(cls, convening: Convening, zone: zoneinfo.ZoneInfo) -> dict:
         initial = {
@@ -171,6 +211,7 @@ class ConveningForm(_WhenAndWhereForm):
             "agenda": convening.agenda,
             "capacity": convening.capacity,
             "reminders": ", ".join(str(m) for m in convening.reminder_offsets_minutes or []),
+            "local_moment": convening.local_moment_id,
         }
         initial.update(_local_initial(convening.starts_at, zone))
         return initial
@@ -180,17 +221,21 @@ class ConveningForm(_WhenAndWhereForm):
 
     def details(self) -> ConveningDetails:
         data = self.cleaned_data
-        return ConveningDetails(
-            kind=data["kind"],
-            title=data["title"],
-            starts_at=data["starts_at"],
-            ends_at=data["ends_at"],
-            place=data["place"],
-            online_url=data["online_url"],
-            agenda=data["agenda"],
-            capacity=data["capacity"],
-            reminder_offsets_minutes=data["reminders"],
-        )
+        values = {
+            "kind": data["kind"],
+            "title": data["title"],
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+            "place": data["place"],
+            "online_url": data["online_url"],
+            "agenda": data["agenda"],
+            "capacity": data["capacity"],
+            "reminder_offsets_minutes": data["reminders"],
+        }
+        # Without the field (the form was not given the city) the tie is left as it is.
+        if "local_moment" in self.fields:
+            return ConveningDetailsWithMoment(**values, local_moment=data.get("local_moment"))
+        return ConveningDetails(**values)
 
 
 class SeriesForm(_WhenAndWhereForm):
