@@ -166,6 +166,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "briefings.tasks.publish_due_briefings",
         "schedule": 60.0,
     },
+    # The briefing delivery ledger (briefings/distribution.py), on the same rules as the
+    # convenings' below: send queued deliveries every minute (publishing also asks for a
+    # sweep at once); report deliveries a killed worker left mid-send every five.
+    "sweep-briefing-deliveries": {
+        "task": "briefings.tasks.sweep_briefing_deliveries",
+        "schedule": 60.0,
+    },
+    "report-stuck-briefing-deliveries": {
+        "task": "briefings.tasks.report_stuck_briefing_deliveries",
+        "schedule": 300.0,
+    },
     # The outbound ledger for convenings (workinggroups/outbound.py): claim and send due
     # rows every minute; report rows a killed worker left mid-send every five.
     "sweep-convening-messages": {
@@ -271,6 +282,12 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+# Uploads are checked against these before they are parsed or stored (a clear message, not
+# a 500). A proxy in front must allow request bodies a little above the larger of the two.
+BRIEFING_ATTACHMENT_MAX_BYTES = env_int(
+    "BRIEFING_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
+)
+DIRECTORY_IMPORT_MAX_BYTES = env_int("DIRECTORY_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -22,6 +22,12 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    # Uploaded attachments land in the test's own directory, never in var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _mfa_not_required(settings):
     # Most tests are about pages, not enrolment; tests/test_mfa.py switches it back on.
     settings.MFA_REQUIRED_FOR_MANAGERS = False

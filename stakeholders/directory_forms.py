@@ -1,0 +1,206 @@
+"""Forms of the stakeholder directory: filters, a person, an organisation, an upload."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from stakeholders.directory_import import max_upload_bytes
+from stakeholders.directory_selectors import DirectoryFilters
+from stakeholders.models import City, FocusArea, Leg, Organisation, Person, PreventionLevel, Sector
+
+
+def _blank(label):
+    return [("", label)]
+
+
+class DirectoryFilterForm(forms.Form):
+    """A GET form: every field optional; a value that does not fit is ignored (and said)."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        help_text=_("Part of a name, role or organisation."),
+    )
+    leg = forms.ChoiceField(
+        label=_("Leg"), required=False, choices=_blank(_("Any leg")) + Leg.choices
+    )
+    sector = forms.ModelChoiceField(
+        label=_("Sector"),
+        required=False,
+        queryset=Sector.objects.all(),
+        empty_label=_("Any sector"),
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        required=False,
+        queryset=Organisation.objects.none(),
+        empty_label=_("Any organisation"),
+    )
+    group = forms.ModelChoiceField(
+        label=_("Working group"),
+        required=False,
+        queryset=Organisation.objects.none(),
+        empty_label=_("Any group"),
+    )
+    level = forms.ChoiceField(
+        label=_("Prevention level"),
+        required=False,
+        choices=_blank(_("Any level")) + PreventionLevel.choices,
+    )
+    focus_area = forms.ModelChoiceField(
+        label=_("Focus area"),
+        required=False,
+        queryset=FocusArea.objects.all(),
+        empty_label=_("Any focus area"),
+    )
+
+    def __init__(self, *args, city: City, **kwargs) -> None:
+        from workinggroups.models import WorkingGroup
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(city=city).only(
+            "id", "name"
+        )
+        self.fields["group"].queryset = WorkingGroup.objects.filter(city=city).only("id", "name")
+
+    def filters(self) -> DirectoryFilters:
+        """The valid filters (an unknown choice in a hand-edited URL filters nothing)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+
+        def pk(name):
+            return data[name].pk if data.get(name) else None
+
+        return DirectoryFilters(
+            q=(data.get("q") or "").strip(),
+            leg=data.get("leg") or "",
+            sector_id=pk("sector"),
+            organisation_id=pk("organisation"),
+            group_id=pk("group"),
+            level=data.get("level") or "",
+            focus_area_id=pk("focus_area"),
+        )
+
+
+class PersonForm(forms.ModelForm):
+    prevention_levels = forms.MultipleChoiceField(
+        label=_("Prevention levels their work touches"),
+        required=False,
+        choices=PreventionLevel.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    initiatives = forms.ModelMultipleChoiceField(
+        label=_("Other local initiatives they sit on"),
+        required=False,
+        queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The civic load a person already carries (lesson 4)."),
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "full_name",
+            "role_title",
+            "leg",
+            "sector",
+            "organisation",
+            "email",
+            "phone",
+            "consent_to_contact",
+            "reminders_enabled",
+            "focus_areas",
+        ]
+        widgets = {"focus_areas": forms.CheckboxSelectMultiple}
+        labels = {
+            "consent_to_contact": _("Agreed to be contacted by the portal"),
+            "reminders_enabled": _("Sends reminders before convenings"),
+        }
+        help_texts = {
+            "leg": _("Every person belongs to exactly one leg."),
+            "consent_to_contact": _("Tick only when the person has agreed; the date is recorded."),
+        }
+
+    def __init__(self, *args, city: City, **kwargs) -> None:
+        from workinggroups.models import ExistingInitiative
+
+        super().__init__(*args, **kwargs)
+        self.instance.city = city
+        self.fields["organisation"].queryset = Organisation.objects.filter(city=city)
+        self.fields["organisation"].empty_label = _("No organisation")
+        self.fields["sector"].empty_label = _("Choose a sector")
+        self.fields["initiatives"].queryset = ExistingInitiative.objects.filter(city=city)
+        if self.instance.pk:
+            self.initial.setdefault("prevention_levels", self.instance.prevention_levels)
+            self.initial.setdefault("initiatives", [i.pk for i in self.instance.initiatives.all()])
+
+    def clean_email(self) -> str:
+        email = (self.cleaned_data.get("email") or "").strip()
+        if email:
+            taken = Person.objects.filter(email__iexact=email)
+            if self.instance.pk:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                from stakeholders.directory_services import EMAIL_TAKEN
+
+                raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        # The model requires a date with every consent; keep the date it was first given.
+        if cleaned.get("consent_to_contact"):
+            if not (self.instance.pk and self.instance.consent_recorded_at):
+                self.instance.consent_recorded_at = timezone.now()
+        else:
+            self.instance.consent_recorded_at = None
+        return cleaned
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "sector", "website"]
+
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+    def __init__(self, *args, city: City, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.city = city
+        self.city = city
+        self.fields["sector"].empty_label = _("No particular sector")
+
+    def clean_name(self) -> str:
+        name = " ".join((self.cleaned_data.get("name") or "").split())
+        if Organisation.objects.filter(city=self.city, name__iexact=name).exists():
+            raise forms.ValidationError(
+                _("The city already has an organisation of this name."), code="duplicate"
+            )
+        return name
+
+
+class DirectoryUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV or Excel file"),
+        help_text=_(
+            "The first row names the columns: full_name, leg, sector, email (required); "
+            "role_title, organisation, phone, prevention_levels, focus_areas, consent "
+            "(optional). CSV files must be saved as UTF-8."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+    def clean_file(self):
+        from stakeholders.directory_import import ImportFileError, check_upload_size
+
+        upload = self.cleaned_data["file"]
+        try:
+            check_upload_size(upload.size)
+        except ImportFileError as error:
+            raise forms.ValidationError(error.message, code="too_large") from None
+        return upload
+
+    @staticmethod
+    def limit() -> int:
+        return max_upload_bytes()
