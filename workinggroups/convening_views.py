@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from stakeholders.models import Leg
 from workinggroups import convening_services as services
+from workinggroups.civic_load import civic_loads
 from workinggroups.convening_forms import AnswerForm, ConveningForm, InviteForm, SeriesForm
 from workinggroups.models import ActionItem, Attendance, ConveningMessage, Invitation, MessageStatus
 from workinggroups.permissions import access_convening, access_group, access_series
@@ -21,7 +22,9 @@ from workinggroups.rsvp_services import AnswerRefused, RefusalReason, invitation
 def convening_create(request, group_id: int):
     group, _viewer = access_group(request, group_id, manage=True)
     zone = group.city.zone
-    form = ConveningForm(request.POST if request.method == "POST" else None, zone=zone)
+    form = ConveningForm(
+        request.POST if request.method == "POST" else None, zone=zone, city=group.city
+    )
     if request.method == "POST" and form.is_valid():
         convening = services.convening_schedule(
             actor=request.user, group=group, details=form.details()
@@ -37,9 +40,13 @@ def convening_edit(request, convening_id: int):
     convening, _viewer = access_convening(request, convening_id, manage=True)
     zone = convening.group.city.zone
     if request.method == "POST":
-        form = ConveningForm(request.POST, zone=zone)
+        form = ConveningForm(request.POST, zone=zone, city=convening.group.city)
     else:
-        form = ConveningForm(initial=ConveningForm.initial_from(convening, zone), zone=zone)
+        form = ConveningForm(
+            initial=ConveningForm.initial_from(convening, zone),
+            zone=zone,
+            city=convening.group.city,
+        )
     if request.method == "POST" and form.is_valid():
         try:
             updated = services.convening_update(
@@ -186,10 +193,15 @@ def convening_invite(request, convening_id: int):
                 % {"count": len(new)},
             )
             return redirect("convening_detail", convening_id=convening.pk)
+        new_people = [p for p in chosen if p.pk not in already]
+        # Lesson 4 (civic fatigue): say who is already stretched before one more
+        # invitation goes out. A warning, never a block.
+        loads = civic_loads(p.pk for p in new_people)
         preview = {
-            "new": [p for p in chosen if p.pk not in already],
+            "new": new_people,
             "already": [p for p in chosen if p.pk in already],
             "warnings": services.invitation_warnings(convening, chosen).messages,
+            "stretched": [(p, loads[p.pk]) for p in new_people if loads[p.pk].is_stretched],
         }
     context = {
         "convening": convening,
