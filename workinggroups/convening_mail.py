@@ -1,25 +1,25 @@
 """Composing and sending the ledger's messages: one person per message, over one connection.
 
-Sending a row is guarded by a conditional UPDATE that raises its `attempts` only if it still
-holds the value the task expects. A task delivered twice (the broker re-delivers after a
-crash, or a sweep re-enqueued a chunk) therefore hands each row to SMTP at most once per
-known outcome: a row handed over by a worker that then died keeps its raised count, is
-never picked up again, and is reported by the stuck check.
+The send loop is outbox.send_rows: a conditional UPDATE raises the chunk's `attempts` only
+on rows that still hold the value the task expects. A task delivered twice (the broker
+re-delivers after a crash, or a sweep re-enqueued a chunk) therefore hands each row to SMTP
+at most once per known outcome: a row handed over by a worker that then died keeps its
+raised count, is never picked up again, and is reported by the stuck check. (outbox/sending.py
+says what guarding a whole chunk at once costs and buys.)
 """
 
-import contextlib
 import logging
-import smtplib
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEText
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import outbox
+from outbox import TransientSendError, is_transient
 from stakeholders.templatetags.portal import in_zone
 from workinggroups.calendar import invitation_ics
 from workinggroups.models import (
@@ -30,10 +30,20 @@ from workinggroups.models import (
     MessageKind,
     MessageStatus,
 )
-from workinggroups.outbound import MISSED_AFTER
+from workinggroups.outbound import LEDGER, MISSED_AFTER
 from workinggroups.rsvp_tokens import rsvp_url
 
 logger = logging.getLogger(__name__)
+
+# Kept importable from here: the convening tasks and their tests know them by this module.
+__all__ = [
+    "TransientSendError",
+    "compose",
+    "is_transient",
+    "messages_fail",
+    "messages_send",
+    "skip_reason",
+]
 
 SUBJECTS = {
     MessageKind.INVITATION: "Invitation: %(title)s, %(when)s",
@@ -42,28 +52,6 @@ SUBJECTS = {
     MessageKind.CANCELLATION: "Cancelled: %(title)s, %(when)s",
     MessageKind.PROMOTION: "You have a seat: %(title)s, %(when)s",
 }
-
-
-class TransientSendError(Exception):
-    """SMTP said "later": the task retries. `handed` maps row id -> attempts already known
-    to have failed, so the retry may hand those rows over again."""
-
-    def __init__(self, cause: Exception, handed: dict[str, int]) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
-        self.handed = handed
-
-
-def is_transient(error: Exception) -> bool:
-    """4xx replies, dropped or refused connections: worth another try. 5xx: not."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _reply in error.recipients.values()]
-        return bool(codes) and all(400 <= code < 500 for code in codes)
-    if isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
-        return True
-    if isinstance(error, smtplib.SMTPResponseException):
-        return 400 <= error.smtp_code < 500
-    return isinstance(error, OSError)  # refused, reset, timed out
 
 
 def skip_reason(message: ConveningMessage, invitation: Invitation | None, *, now: datetime):
@@ -146,62 +134,30 @@ def _load(message_ids: list[int]) -> tuple[list[ConveningMessage], dict]:
     return rows, {(i.convening_id, i.person_id): i for i in invitations}
 
 
-def _finish(row: ConveningMessage, status: str, reason: str = "", **extra) -> None:
-    if reason:  # a row sent after a 451 keeps that error: it explains the delay
-        extra["last_error"] = reason[:500]
-    ConveningMessage.objects.filter(pk=row.pk, status=MessageStatus.SENDING).update(
-        status=status, **extra
-    )
-
-
 def messages_send(
     *, message_ids: list[int], handed: dict[str, int] | None = None, now: datetime | None = None
 ) -> int:
-    """Send the chunk's rows over one SMTP connection, marking each right after its send.
+    """Send the chunk's rows over one SMTP connection (outbox.send_rows: the attempts guard
+    for the whole chunk, the sent rows marked together when it ends).
 
-    Raise TransientSendError on a temporary failure (rows sent so far stay SENT); mark a
-    row FAILED on a permanent one and go on with the next. Return how many were sent.
+    Raise TransientSendError on a temporary failure (rows sent so far are marked SENT); mark
+    a row FAILED on a permanent one and go on with the next. Return how many were sent.
     """
-    handed = dict(handed or {})
     now = now or timezone.now()
     rows, invitations = _load(message_ids)
-    sent = 0
-    connection = get_connection()
-    try:
-        for row in rows:
-            invitation = invitations.get((row.convening_id, row.person_id))
-            skip = skip_reason(row, invitation, now=now)
-            if skip is not None:
-                _finish(row, *skip)
-                continue
-            email = compose(row, invitation)
-            expected = handed.get(str(row.pk), 0)
-            if not ConveningMessage.objects.filter(
-                pk=row.pk, status=MessageStatus.SENDING, attempts=expected
-            ).update(attempts=F("attempts") + 1):
-                continue  # handed over before by a task that did not report back
-            try:
-                connection.open()  # once: later calls find it open and reuse it
-                connection.send_messages([email])
-            except Exception as error:
-                if is_transient(error):
-                    handed[str(row.pk)] = expected + 1
-                    ConveningMessage.objects.filter(pk=row.pk).update(last_error=str(error)[:500])
-                    raise TransientSendError(error, handed) from error
-                logger.warning("Convening message %s refused: %s", row.pk, error)
-                _finish(row, MessageStatus.FAILED, f"refused: {error}")
-                continue
-            _finish(row, MessageStatus.SENT, sent_at=timezone.now())
-            sent += 1
-    finally:
-        # The server may have gone away first; then there is nothing left to close.
-        with contextlib.suppress(smtplib.SMTPException, OSError):
-            connection.close()
-    return sent
+
+    def invitation_of(row: ConveningMessage) -> Invitation | None:
+        return invitations.get((row.convening_id, row.person_id))
+
+    return outbox.send_rows(
+        LEDGER,
+        rows=rows,
+        handed=handed,
+        skip=lambda row: skip_reason(row, invitation_of(row), now=now),
+        compose=lambda row: compose(row, invitation_of(row)),
+    )
 
 
 def messages_fail(*, message_ids: list[int], reason: str) -> int:
     """Give up on the chunk's rows still SENDING (the task ran out of retries)."""
-    return ConveningMessage.objects.filter(pk__in=message_ids, status=MessageStatus.SENDING).update(
-        status=MessageStatus.FAILED, last_error=reason[:500]
-    )
+    return outbox.fail(LEDGER, message_ids, reason)

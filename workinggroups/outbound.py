@@ -4,7 +4,8 @@ Every message to a person is a ConveningMessage row first (ARCHITECTURE.md, "Out
 is data first"). The signal receivers below write the rows inside the scheduling service's
 own transaction, so a change and the mail it causes commit or roll back together. The beat
 sweep claims due rows and hands their ids to short send tasks (workinggroups.tasks); the
-sending itself lives in workinggroups.convening_mail.
+sending itself lives in workinggroups.convening_mail. Claiming, sweeping, the stuck report
+and the send loop are the generic ledger in outbox/, shared with briefing deliveries.
 
 Decisions, written down once:
 - Reminders are planned only for offsets still ahead at planning time. An invitation or a
@@ -27,6 +28,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
+import outbox
 from workinggroups import signals
 from workinggroups.models import (
     Convening,
@@ -40,10 +42,22 @@ from workinggroups.models import (
 logger = logging.getLogger(__name__)
 
 MISSED_AFTER = timedelta(hours=1)
-STUCK_AFTER = timedelta(minutes=15)
-CLAIM_BATCH = 500
-SEND_CHUNK = 50
-STUCK_REASON = "stuck mid-send; not re-sent to avoid a duplicate"
+STUCK_AFTER = outbox.STUCK_AFTER
+CLAIM_BATCH = outbox.CLAIM_BATCH
+SEND_CHUNK = outbox.SEND_CHUNK
+STUCK_REASON = outbox.STUCK_REASON
+
+LEDGER = outbox.Ledger(
+    model=ConveningMessage,
+    noun="convening message",
+    pending=MessageStatus.PENDING,
+    sending=MessageStatus.SENDING,
+    sent=MessageStatus.SENT,
+    failed=MessageStatus.FAILED,
+    due_field="due_at",
+    stuck_after=STUCK_AFTER,
+    stuck_reason=STUCK_REASON,
+)
 
 
 # --- Planning (signal receivers) ------------------------------------------------------------
@@ -193,7 +207,7 @@ def _on_promoted(sender, *, invitation, **kwargs) -> None:
     _sweep_soon()
 
 
-# --- Claiming (the beat's sweep) ------------------------------------------------------------
+# --- Claiming (the beat's sweep): the generic ledger in outbox/ -----------------------------
 
 
 def messages_mark_missed(*, now: datetime) -> int:
@@ -206,31 +220,13 @@ def messages_mark_missed(*, now: datetime) -> int:
 
 
 def messages_claim_due(*, now: datetime | None = None, limit: int = CLAIM_BATCH) -> list[int]:
-    """Claim up to `limit` due rows: lock them (skipping rows another sweep holds), mark SENDING.
-
-    Two queries whatever the batch size. Must run inside a transaction, so the lock lasts
-    until the SENDING mark commits; a concurrent sweep skips the locked rows and, once this
-    one commits, no longer sees them as pending.
-    """
-    now = now or timezone.now()
-    ids = list(
-        ConveningMessage.objects.select_for_update(skip_locked=True)
-        .filter(status=MessageStatus.PENDING, due_at__lte=now)
-        .order_by("due_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    if ids:
-        ConveningMessage.objects.filter(pk__in=ids).update(
-            status=MessageStatus.SENDING, claimed_at=now
-        )
-    return ids
+    """Claim up to `limit` due rows (outbox.claim_due): two queries, inside a transaction."""
+    return outbox.claim_due(LEDGER, now=now or timezone.now(), limit=limit)
 
 
 def _release(ids: list[int]) -> int:
     """Put claimed rows no sender ever touched (attempts still 0) back to pending."""
-    return ConveningMessage.objects.filter(
-        pk__in=ids, status=MessageStatus.SENDING, attempts=0
-    ).update(status=MessageStatus.PENDING, claimed_at=None)
+    return outbox.release(LEDGER, ids)
 
 
 def messages_sweep(
@@ -240,31 +236,16 @@ def messages_sweep(
     batch_size: int = CLAIM_BATCH,
     chunk_size: int = SEND_CHUNK,
 ) -> int:
-    """Claim every due row, batch by batch, and hand each chunk of ids to `enqueue` on commit.
+    """Mark late reminders missed, then claim every due row and hand chunks to `enqueue`.
 
-    Memory stays bounded by one batch of ids; queries are constant per batch. A chunk whose
-    enqueue fails (broker down) goes back to pending for the next beat: no sender has it.
+    outbox.sweep: batches bounded in memory, chunks handed over on commit, a chunk whose
+    enqueue fails (broker down) back to pending for the next beat.
     """
     now = now or timezone.now()
     messages_mark_missed(now=now)
-
-    def hand_over(chunk: list[int]) -> None:
-        try:
-            enqueue(chunk)
-        except Exception:  # kombu raises several kinds; the rows must not stay claimed
-            logger.warning("Could not enqueue %d convening message(s)", len(chunk), exc_info=True)
-            _release(chunk)
-
-    claimed = 0
-    while True:
-        with transaction.atomic():
-            ids = messages_claim_due(now=now, limit=batch_size)
-            for start in range(0, len(ids), chunk_size):
-                chunk = ids[start : start + chunk_size]
-                transaction.on_commit(lambda chunk=chunk: hand_over(chunk))
-        claimed += len(ids)
-        if len(ids) < batch_size:
-            return claimed
+    return outbox.sweep(
+        LEDGER, enqueue=enqueue, now=now, batch_size=batch_size, chunk_size=chunk_size
+    )
 
 
 def messages_report_stuck(*, now: datetime | None = None) -> list[int]:
@@ -274,23 +255,4 @@ def messages_report_stuck(*, now: datetime | None = None) -> list[int]:
     that was handed over may have been delivered: it is marked FAILED and logged as an
     error, never re-sent; the coordinator sees the reason and can follow up by hand.
     """
-    now = now or timezone.now()
-    cutoff = now - STUCK_AFTER
-    with transaction.atomic():
-        stuck = list(
-            ConveningMessage.objects.select_for_update(skip_locked=True)
-            .filter(status=MessageStatus.SENDING, claimed_at__lt=cutoff)
-            .values_list("pk", "attempts")[:CLAIM_BATCH]
-        )
-        _release([pk for pk, attempts in stuck if attempts == 0])
-        failed = [pk for pk, attempts in stuck if attempts > 0]
-        ConveningMessage.objects.filter(pk__in=failed).update(
-            status=MessageStatus.FAILED, last_error=STUCK_REASON
-        )
-    if failed:
-        logger.error(
-            "%d convening message(s) stuck mid-send were marked failed, not re-sent: ids %s",
-            len(failed),
-            failed,
-        )
-    return failed
+    return outbox.report_stuck(LEDGER, now=now)

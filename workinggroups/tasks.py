@@ -2,33 +2,28 @@
 
 No task waits for a send time: the beat sweep finds due rows every minute, and each send
 task takes ids of rows already claimed. Retries wait seconds, never hours (a Redis ETA past
-the visibility timeout is delivered again and again).
+the visibility timeout is delivered again and again). The retry and give-up rules are the
+generic ledger's (outbox/worker.py), shared with briefing deliveries.
 """
 
 import logging
 
 from celery import Task, shared_task
-from celery.utils.time import get_exponential_backoff_interval
 
+from outbox import worker as ledger_worker
 from workinggroups import convening_mail, outbound
 
 logger = logging.getLogger(__name__)
 
-MAX_RETRIES = 5
-BACKOFF_FACTOR = 1  # 1, 2, 4, 8, 16 s: about half a minute in all, far below STUCK_AFTER
-BACKOFF_MAX = 120
-
-
-def _queue_of(task: Task) -> str | None:
-    """The queue this task came from, so its fan-out goes where the same workers listen."""
-    delivery = task.request.delivery_info or {}
-    return delivery.get("routing_key") or None
+MAX_RETRIES = ledger_worker.MAX_RETRIES
+BACKOFF_FACTOR = ledger_worker.BACKOFF_FACTOR
+BACKOFF_MAX = ledger_worker.BACKOFF_MAX
 
 
 @shared_task(bind=True, ignore_result=True)
 def sweep_convening_messages(self) -> int:
     """Beat, every minute: claim the due rows and fan them out in chunks."""
-    queue = _queue_of(self)
+    queue = ledger_worker.queue_of(self)
 
     def enqueue(ids: list[int]) -> None:
         send_convening_messages.apply_async(kwargs={"message_ids": ids}, queue=queue)
@@ -46,32 +41,20 @@ class _SendTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         # Out of retries (or an unexpected error): the coordinator sees FAILED with the reason
         # instead of rows that stay SENDING until the stuck check finds them.
-        reason = f"gave up after {self.request.retries + 1} tries: {exc}"
-        convening_mail.messages_fail(message_ids=kwargs.get("message_ids", []), reason=reason)
+        convening_mail.messages_fail(
+            message_ids=kwargs.get("message_ids", []),
+            reason=ledger_worker.give_up_reason(self, exc),
+        )
 
 
 @shared_task(bind=True, base=_SendTask, ignore_result=True, max_retries=MAX_RETRIES)
 def send_convening_messages(self, *, message_ids: list[int], handed: dict | None = None) -> int:
-    """Send one chunk of claimed rows; retry the chunk with backoff when SMTP says "later".
-
-    An explicit retry rather than autoretry_for: the retry must carry `handed` (the rows
-    whose failed attempt is known), so that a re-delivered copy of an older message can
-    tell a known failure from a send that may have gone through.
-    """
+    """Send one chunk of claimed rows; retry the chunk with backoff when SMTP says "later"."""
     try:
         return convening_mail.messages_send(message_ids=message_ids, handed=handed)
     except convening_mail.TransientSendError as error:
-        countdown = get_exponential_backoff_interval(
-            factor=BACKOFF_FACTOR,
-            retries=self.request.retries,
-            maximum=BACKOFF_MAX,
-            full_jitter=False,
-        )
-        logger.warning("Convening mail: SMTP said later (%s); retry in %s s", error, countdown)
-        raise self.retry(
-            exc=error.cause,
-            countdown=countdown,
-            kwargs={"message_ids": message_ids, "handed": error.handed},
+        raise ledger_worker.retry_later(
+            self, error, kwargs={"message_ids": message_ids}, noun="Convening mail"
         ) from error
 
 
