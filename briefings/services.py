@@ -164,7 +164,8 @@ def briefing_withdraw(
     """Withdraw a briefing: readers lose access and deliveries not yet sent are skipped.
 
     Return how many queued deliveries were stopped. A send already handed to SMTP cannot
-    be called back; the send loop re-reads the status before each mail, so the rest stop.
+    be called back; the send loop re-reads the status within a fraction of a second
+    (briefings.distribution.STATUS_RECHECK_SECONDS), so the rest stop.
     """
     now = now or timezone.now()
     reason = (reason or "").strip()

@@ -177,6 +177,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "briefings.tasks.report_stuck_briefing_deliveries",
         "schedule": 300.0,
     },
+    # Notices of each step of a briefing request to the coordinator who asked.
+    "notify-briefing-request-events": {
+        "task": "briefings.request_tasks.notify_request_events",
+        "schedule": 60.0,
+    },
     # The outbound ledger for convenings (workinggroups/outbound.py): claim and send due
     # rows every minute; report rows a killed worker left mid-send every five.
     "sweep-convening-messages": {

@@ -41,10 +41,13 @@ from django.utils import timezone
 from briefings.models import LandscapeBriefing
 from briefings.tasks import publish_due_briefings
 from stakeholders.models import User
+from workinggroups.models import WorkingGroup
 briefing = LandscapeBriefing.objects.create(
     title="Scheduled on a bare machine", summary="s", body_markdown="b", tlp="GREEN",
     status="scheduled", publish_at=timezone.now() - timedelta(minutes=1),
     author=User.objects.get(email="staff@example.org"))
+# Published only to an audience its marking allows: the demo's Athens working group.
+briefing.audience_groups.set(WorkingGroup.objects.filter(city__slug="athens")[:1])
 publish_due_briefings.delay()
 print(briefing.pk)
 """
