@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from briefings.request_selectors import briefing_suggestion_for
 from stakeholders import selectors, services
 from stakeholders.models import City
 from stakeholders.permissions import access_city_by_slug
@@ -67,6 +68,10 @@ def city_detail(request, slug: str):
         "upcoming": group_selectors.upcoming_convenings_of_city(city),
         "can_coordinate": viewer.can_coordinate(city.pk),
         "reminders_text": ", ".join(str(m) for m in city.reminder_offsets_minutes),
+        # Lesson 7: a landscape briefing at the start of training, then on request.
+        "briefing_suggestion": (
+            briefing_suggestion_for(city) if viewer.can_coordinate(city.pk) else None
+        ),
     }
     return render(request, "stakeholders/city_detail.html", context)
 

@@ -262,3 +262,135 @@ BRIEFINGS = [
         groups_of=("stamford",),
     ),
 ]
+
+
+# The briefing `make run` publishes while the newcomer watches: scheduled a few minutes after
+# the seed, for all five Local Leadership Groups, so the worker and beat show a distribution.
+LIVE_BRIEFING = BriefingPlan(
+    title="This month's landscape: online activity around local elections",
+    summary="For the five Local Leadership Groups: how election season shows up in the "
+    "online spaces our cities watch, and what groups can do before polling day.",
+    body="## Why you are receiving this\n\n"
+    "Local elections are a local moment: online spaces that are usually quiet start naming "
+    "candidates, neighbourhoods and communities. This briefing is marked TLP:AMBER: share "
+    "it within your organisation and with those it serves who need to know, not publicly.\n\n"
+    "## What we are seeing\n\n"
+    "- Misleading posts about who may vote, aimed at recent immigrants\n"
+    "- Old local incidents shared again as if they were new\n"
+    "- Hateful nicknames for candidates from minority communities\n\n"
+    "## What working groups can do\n\n"
+    "1. Agree who speaks for the city if a post goes viral.\n"
+    "2. Check in with the community organisations most named.\n"
+    "3. Remind residents where to report hate and where to find support.",
+    tlp="AMBER",
+    days_ago=None,
+    groups_of=ALL_CITIES,
+)
+
+
+@dataclass(frozen=True)
+class RequestStep:
+    status: str  # a briefing request status
+    days_ago: int  # from today in the city's zone
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RequestPlan:
+    """A city's request for a landscape briefing and the steps it went through."""
+
+    city: str  # slug
+    topic: str
+    local_context: str
+    audience_note: str
+    needed_in_days: int  # from today in the city's zone; negative: already past
+    steps: tuple[RequestStep, ...]  # the first one is the request itself
+    scheduled_as: str = ""  # a key of CONVENINGS on the city's calendar
+    delivered_briefing: str = ""  # the title of a published briefing
+
+
+# One request in each state, so the staff's triage queue and the coordinators' lists have
+# something to show.
+BRIEFING_REQUESTS = [
+    RequestPlan(
+        city="overland-park",
+        topic="A national story's local echo in neighbourhood groups online",
+        local_context="Since a national news story last week, posts in neighbourhood social "
+        "media groups have named a local mosque and a synagogue. Faith leaders on the group "
+        "asked what is behind it and how the city could respond together.",
+        audience_note="The whole group, with the police department's community liaison.",
+        needed_in_days=24,
+        steps=(RequestStep("requested", 3),),
+    ),
+    RequestPlan(
+        city="stamford",
+        topic="Hateful content around the coming municipal elections",
+        local_context="Two candidates from minority communities have been given hateful "
+        "nicknames online. The Board of Representatives asked the group what the "
+        "wider picture is before the campaign heats up.",
+        audience_note="The group's mayor and council members and city staff first.",
+        needed_in_days=35,
+        steps=(
+            RequestStep("requested", 12),
+            RequestStep(
+                "accepted",
+                9,
+                "We will prepare it with the Connecticut context in mind; expect a date soon.",
+            ),
+        ),
+    ),
+    RequestPlan(
+        city="athens",
+        topic="Campus-related online activity before the semester",
+        local_context="Students return in a few weeks. Last year flyers appeared on campus "
+        "after an online campaign; the university and the city want to be ready this time.",
+        audience_note="The whole group, and the university's student-life staff as guests.",
+        needed_in_days=-31,
+        steps=(
+            RequestStep("requested", 60),
+            RequestStep("accepted", 55),
+            RequestStep("scheduled", 50, "Online, before the students return."),
+        ),
+        scheduled_as="briefing",
+    ),
+    RequestPlan(
+        city="albuquerque",
+        topic="The digital landscape of hate and extremism: a first look",
+        local_context="The group is new and most members have not looked at the online "
+        "side before. A plain introduction at the start of training would help everyone "
+        "speak the same language.",
+        audience_note="The whole Local Leadership Group.",
+        needed_in_days=-95,
+        steps=(
+            RequestStep("requested", 130),
+            RequestStep("accepted", 125),
+            RequestStep("scheduled", 110),
+            RequestStep(
+                "delivered",
+                95,
+                "Given at the group's landscape briefing; the written introduction went to "
+                "every city.",
+            ),
+        ),
+        scheduled_as="briefing",
+        delivered_briefing="The landscape of hate and extremism online: an introduction",
+    ),
+    RequestPlan(
+        city="chattanooga",
+        topic="Online reactions to the new community centre",
+        local_context="The plans for a new community centre drew hostile comments naming "
+        "refugee families. Community organisations asked whether this is local or part of a "
+        "wider pattern.",
+        audience_note="Community organisations and city staff.",
+        needed_in_days=14,
+        steps=(
+            RequestStep("requested", 20),
+            RequestStep(
+                "declined",
+                18,
+                "The briefing for all five groups on the coming elections covers this "
+                "pattern; ask again after it if local questions remain.",
+            ),
+        ),
+    ),
+]
