@@ -137,7 +137,7 @@ def _still_in_audience(rows: list[Delivery], briefings: dict) -> set[tuple[int, 
         person_ids = [r.person_id for r in rows if r.briefing_id == briefing_id and r.person_id]
         if not person_ids:
             continue
-        people = audience_people(audience_of(briefing)).filter(pk__in=person_ids)
+        people = audience_people(audience_of(briefing), among=person_ids)
         reached.update((briefing_id, pk) for pk in people.values_list("pk", flat=True))
     return reached
 

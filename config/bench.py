@@ -9,7 +9,10 @@ measured in the same run, and whether their SQL query counts stay constant as ro
    in-process (django.test.Client, CaptureQueriesContext).
 2. Serves the chosen database with gunicorn and production settings (one sync worker).
 3. Measures /ping, the four pages, then /ping again, from threads in this process.
-4. Prints a table, writes bench-results.json, and exits 1 when a ratio or query-count target
+4. After gunicorn stops: the reminder sweep over the convening ledger (config/bench_outbound.py)
+   and a landscape briefing's distribution through Celery to an SMTP sink
+   (config/bench_briefing.py).
+5. Prints a table, writes bench-results.json, and exits 1 when a ratio or query-count target
    fails (absolute times are informational: they depend on the machine), 2 when it cannot run.
 """
 
@@ -25,6 +28,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from config import bench_briefing as bb
 from config import bench_outbound as bo
 from config import benchtools as bt
 
@@ -201,6 +205,7 @@ def run(args) -> int:
     loads = run_server(env, main["targets"], main["cookie_name"], args, rsvp_main)
     # After gunicorn has stopped: the sweep's writes would share the CPU with the pages.
     sweep = bo.sweep_result(bo.run_sweep(env, args.scale), main["sizes"])
+    distribution = bb.run_distribution(env, args.scale)
 
     before, after = loads["ping_before"].requests_per_s, loads["ping_after"].requests_per_s
     baseline = (before + after) / 2
@@ -234,11 +239,12 @@ def run(args) -> int:
         },
         "passed": all(r["passed"] for r in results),
     }
-    results.append(sweep)
+    results += [sweep, distribution]
     meta["passed"] = all(r["passed"] for r in results)
     meta["reminder_sweep_due_rows"] = bo.DUE_ROWS[args.scale]
-    print_table(meta, results[:-1])
+    print_table(meta, results[:-2])
     bo.print_sweep(sweep)
+    bb.print_distribution(distribution)
     report_query_growth(main["targets"], tiny_targets)
     RESULTS_PATH.write_text(json.dumps({"meta": meta, "benchmarks": results}, indent=2) + "\n")
     print(f"\nWrote {RESULTS_PATH.name}; accounts {bt.STAFF_EMAIL} and {bt.COORDINATOR_EMAIL}")

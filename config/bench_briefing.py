@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 from config import benchtools as bt
@@ -161,8 +162,9 @@ def _ensure_audience(scale: str) -> dict[str, int]:
     from workinggroups.models import Membership, WorkingGroup
 
     size, small = AUDIENCE[scale], SMALL_AUDIENCE[scale]
-    programme = Programme.objects.order_by("pk").first() or Programme.objects.create(
-        name="Bench programme"
+    programme, _ = Programme.objects.get_or_create(
+        name="Bench programme",
+        defaults={"starts_on": date(2026, 1, 1), "ends_on": date(2027, 12, 31)},
     )
     city, _ = City.objects.get_or_create(
         slug=BENCH_CITY_SLUG,
@@ -176,7 +178,11 @@ def _ensure_audience(scale: str) -> dict[str, int]:
     )
     groups = {}
     for name, seats in (("all", size), ("small", small)):
-        group, _ = WorkingGroup.objects.get_or_create(city=city, name=f"Bench group {name}-{seats}")
+        group, _ = WorkingGroup.objects.get_or_create(
+            city=city,
+            name=f"Bench group {name}-{seats}",
+            defaults={"kind": WorkingGroup.Kind.LOCAL_LEADERSHIP_GROUP},
+        )
         groups[name] = group
     people = Person.objects.filter(city=city)
     if people.count() < size:
@@ -325,7 +331,12 @@ def _baseline(briefing_id: int, recipients: int) -> float:
     addresses = [f"recipient{n}@bench.example.org" for n in range(recipients)]
     with Sink() as sink:
         connection = get_connection(
-            host=bt.HOST, port=sink.port, use_tls=False, username="", password=""
+            "django.core.mail.backends.smtp.EmailBackend",
+            host=bt.HOST,
+            port=sink.port,
+            use_tls=False,
+            username="",
+            password="",
         )
         start = time.perf_counter()
         connection.open()
