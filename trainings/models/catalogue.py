@@ -129,7 +129,10 @@ class Completion(models.Model):
                 name="completion_attended_has_session",
             ),
         ]
-        indexes = [models.Index(fields=["module", "person"], name="completion_module_idx")]
+        indexes = [
+            models.Index(fields=["module", "person"], name="completion_module_idx"),
+            models.Index(fields=["person", "module"], name="completion_person_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person}: {self.module}"
