@@ -18,6 +18,7 @@ urlpatterns = [
     path("groups/", include("workinggroups.urls")),
     path("audit/", include("audit.urls")),
     path("briefings/", include("briefings.urls")),
+    path("trainings/", include("trainings.urls")),
     path("rsvp/<str:token>/", rsvp_views.rsvp, name="rsvp"),
     path("", include(feed_urls)),  # calendar/<token>.ics, account/calendar/
 ]

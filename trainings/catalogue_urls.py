@@ -1,0 +1,3 @@
+"""Training URLs: catalogue."""
+
+urlpatterns: list = []

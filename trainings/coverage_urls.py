@@ -1,0 +1,3 @@
+"""Training URLs: coverage."""
+
+urlpatterns: list = []

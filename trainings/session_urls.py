@@ -1,0 +1,3 @@
+"""Training URLs: session."""
+
+urlpatterns: list = []
