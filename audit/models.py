@@ -40,6 +40,9 @@ class AuditAction(models.TextChoices):
     BRIEFING_DOWNLOADED = "briefing.downloaded", _("Briefing attachment downloaded")
     BRIEFING_REQUESTED = "briefing_request.created", _("Landscape briefing requested")
     BRIEFING_REQUEST_CHANGED = "briefing_request.changed", _("Briefing request triaged")
+    TRAINING_MODULE_CHANGED = "training.module_changed", _("Training module changed")
+    TRAINING_COMPLETED = "training.completed", _("Training completed")
+    TRAINING_MATERIAL_DOWNLOADED = "training.material_downloaded", _("Training material downloaded")
 
 
 class AuditEvent(models.Model):
