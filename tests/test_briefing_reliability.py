@@ -11,9 +11,6 @@ import email
 import email.policy
 import json
 import logging
-import os
-import subprocess
-import sys
 import threading
 import uuid
 from collections import Counter
@@ -36,7 +33,8 @@ from briefings.tasks import send_briefing_deliveries, sweep_briefing_deliveries
 from config.celery import app as celery_app
 from stakeholders.models import Leg, Person
 from tests import factories
-from tests.harness.celery_worker import BASE_DIR, CeleryWorker, database_url_for
+from tests.harness.celery_worker import CeleryWorker, database_url_for
+from tests.harness.outbox import run_with_broker_down, two_beats_at_once
 from tests.harness.smtp import _free_port
 from tests.harness.waiting import wait_until
 from workinggroups.models import Membership
@@ -305,35 +303,10 @@ def test_publishing_twice_and_sweeping_twice_at_once_sends_nothing_twice(city, s
 
     # Two beats at once, racing the sweep the publish asked for: the first keeps its
     # claim's locks until the second has run.
-    first_holds, second_done = threading.Event(), threading.Event()
-    claimed: dict[str, int] = {}
-
     def enqueue(ids):
         send_briefing_deliveries.delay(delivery_ids=ids)
 
-    def first_beat():
-        try:
-            with transaction.atomic():
-                claimed["first"] = distribution.deliveries_sweep(enqueue=enqueue)
-                first_holds.set()
-                second_done.wait(timeout=20)
-        finally:
-            first_holds.set()
-            connections.close_all()
-
-    def second_beat():
-        try:
-            first_holds.wait(timeout=20)
-            claimed["second"] = distribution.deliveries_sweep(enqueue=enqueue)
-        finally:
-            second_done.set()
-            connections.close_all()
-
-    beats = [threading.Thread(target=first_beat), threading.Thread(target=second_beat)]
-    for thread in beats:
-        thread.start()
-    for thread in beats:
-        thread.join(timeout=30)
+    claimed = two_beats_at_once(lambda: distribution.deliveries_sweep(enqueue=enqueue))
     sweep_briefing_deliveries.delay()
     sweep_briefing_deliveries.delay()
     wait_for_distribution(briefing, worker)
@@ -363,21 +336,7 @@ started = time.monotonic()
 queued = briefing_publish(actor=User.objects.get(pk={author.pk}), briefing_id={briefing.pk})
 print(f"queued {{queued}} in {{time.monotonic() - started:.1f}} s")
 """
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_for(connection.settings_dict["NAME"]),
-        "REDIS_URL": f"redis://127.0.0.1:{_free_port()}/7",  # nothing listens there
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    # A hang guard, not a timing: bounded broker timeouts make this take seconds.
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_with_broker_down(script)
 
     assert result.returncode == 0, result.stderr
     assert "queued 3 in" in result.stdout

@@ -1,14 +1,10 @@
 """Briefing requests (DOMAIN.md lesson 7): a coordinator asks, network staff triage, the
 coordinator is told at each step, by email (once) and on the request's page."""
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +18,7 @@ from briefings.request_selectors import briefing_suggestion_for
 from briefings.request_tasks import notify_request_events
 from config.celery import app as celery_app
 from tests import factories
-from tests.harness.celery_worker import BASE_DIR, database_url_for
+from tests.harness.outbox import run_with_broker_down
 from tests.harness.smtp import _free_port
 from tests.harness.waiting import wait_until
 from tests.querycount import page_queries
@@ -308,21 +304,7 @@ from stakeholders.models import User
 request_accept(actor=User.objects.get(pk={staff_user.pk}), request_id={asked.pk})
 print("accepted")
 """
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_for(connection.settings_dict["NAME"]),
-        "REDIS_URL": f"redis://127.0.0.1:{_free_port()}/7",  # nothing listens there
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    # A hang guard, not a timing: bounded broker timeouts make this take seconds.
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_with_broker_down(script)
 
     assert result.returncode == 0, result.stderr
     assert "accepted" in result.stdout

@@ -9,9 +9,6 @@ import asyncio
 import email
 import email.policy
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,12 +17,13 @@ from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.utils import timezone
 
 from config.celery import app as celery_app
 from tests import factories
-from tests.harness.celery_worker import BASE_DIR, CeleryWorker, database_url_for
+from tests.harness.celery_worker import CeleryWorker, database_url_for
+from tests.harness.outbox import run_with_broker_down, two_beats_at_once
 from tests.harness.smtp import _free_port
 from tests.harness.waiting import wait_until
 from workinggroups import outbound
@@ -183,35 +181,11 @@ def drain(convening, worker) -> None:
 def test_reminder_is_sent_once_when_two_beats_run(convening, smtp, worker_queue):
     _queue, worker = worker_queue
     rows = due_reminders(convening, 12)
-    first_holds, second_done = threading.Event(), threading.Event()
-    claimed: dict[str, int] = {}
 
     def enqueue(ids):
         send_convening_messages.delay(message_ids=ids)
 
-    def first_beat():
-        try:
-            # The first sweep keeps its claim's locks until the second sweep has run.
-            with transaction.atomic():
-                claimed["first"] = outbound.messages_sweep(enqueue=enqueue)
-                first_holds.set()
-                second_done.wait(timeout=20)
-        finally:
-            connections.close_all()
-
-    def second_beat():
-        try:
-            first_holds.wait(timeout=20)
-            claimed["second"] = outbound.messages_sweep(enqueue=enqueue)
-        finally:
-            second_done.set()
-            connections.close_all()
-
-    threads = [threading.Thread(target=first_beat), threading.Thread(target=second_beat)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    claimed = two_beats_at_once(lambda: outbound.messages_sweep(enqueue=enqueue))
     # And two beats through the broker, racing the sends the first one fanned out.
     sweep_convening_messages.delay()
     sweep_convening_messages.delay()
@@ -337,21 +311,7 @@ with transaction.atomic():
     signals.convening_invited.send(sender=None, convening=convening, invitations=[invitation])
 print(f"committed in {{time.monotonic() - started:.1f}} s")
 """
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_for(connection.settings_dict["NAME"]),
-        "REDIS_URL": f"redis://127.0.0.1:{_free_port()}/7",  # nothing listens there
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    # A hang guard, not a timing: bounded broker timeouts make this take seconds.
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_with_broker_down(script)
 
     assert result.returncode == 0, result.stderr
     assert "committed in" in result.stdout
