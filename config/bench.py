@@ -46,6 +46,9 @@ MIN_RATIO = {
     "coordinator_home": 0.05,
     "city_page": 0.04,
     "group_page": 0.04,
+    # Issue #6, in the big city (config/bench_city.py): first-version floors.
+    "directory": 0.02,
+    "city_balance": 0.02,
 }
 
 

@@ -72,6 +72,8 @@ def _result(m: dict) -> dict:
         f"grows <= {MAX_RSS_GROWTH_MB} MB from the small to the full audience",
         "passed": passed,
         **{key: m[key] for key in sorted(m) if key not in {"audience", "small_audience"}},
+        "seconds": round(m["seconds"], 2),
+        "items_per_s": round(m["items_per_s"], 1),
         "worker_rss_growth_mb": round(growth, 2),
     }
 

@@ -265,7 +265,7 @@ def prepare(size: str, *, collectstatic: bool) -> dict:
     if collectstatic:  # the manifest storage needs it with DEBUG off
         call_command("collectstatic", interactive=False, verbosity=0)
     seeded, seed_seconds = _seed_if_needed(size)
-    targets = _targets()
+    targets = _targets(size)
     for target in targets:
         target["queries"], target["sql"] = count_queries(target["user"], target["path"])
         target["session"] = new_session(target["user"])
@@ -295,7 +295,8 @@ def _seed_if_needed(size: str) -> tuple[bool, float]:
     return True, time.perf_counter() - start
 
 
-def _targets() -> list[dict]:
+def _targets(size: str) -> list[dict]:
+    from config.bench_city import ensure_big_city
     from stakeholders.models import City
     from stakeholders.roles import grant_coordinator
 
@@ -304,11 +305,19 @@ def _targets() -> list[dict]:
     city = City.objects.get(slug=COORDINATED_CITY)
     grant_coordinator(city=city, user=coordinator)
     group = city.working_groups.order_by("pk").first()
+    big = ensure_big_city(size)
     return [
         {"name": "staff_home", "user": staff, "path": "/"},
         {"name": "coordinator_home", "user": coordinator, "path": "/"},
         {"name": "city_page", "user": coordinator, "path": f"/cities/{city.slug}/"},
         {"name": "group_page", "user": coordinator, "path": f"/groups/{group.pk}/"},
+        # Issue #6: the directory of a big city filtered by leg, and its four-leg balance.
+        {
+            "name": "directory",
+            "user": staff,
+            "path": f"/cities/{big.slug}/directory/?leg=law_enforcement",
+        },
+        {"name": "city_balance", "user": staff, "path": f"/groups/cities/{big.slug}/balance/"},
     ]
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from stakeholders.directory_import import max_upload_bytes
 from stakeholders.directory_selectors import DirectoryFilters
 from stakeholders.models import City, FocusArea, Leg, Organisation, Person, PreventionLevel, Sector
+from stakeholders.widgets import QuickSelect
 
 
 def _blank(label):
@@ -23,34 +24,42 @@ class DirectoryFilterForm(forms.Form):
         help_text=_("Part of a name, role or organisation."),
     )
     leg = forms.ChoiceField(
-        label=_("Leg"), required=False, choices=_blank(_("Any leg")) + Leg.choices
+        label=_("Leg"),
+        required=False,
+        widget=QuickSelect,
+        choices=_blank(_("Any leg")) + Leg.choices,
     )
     sector = forms.ModelChoiceField(
         label=_("Sector"),
         required=False,
+        widget=QuickSelect,
         queryset=Sector.objects.all(),
         empty_label=_("Any sector"),
     )
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
         required=False,
+        widget=QuickSelect,
         queryset=Organisation.objects.none(),
         empty_label=_("Any organisation"),
     )
     group = forms.ModelChoiceField(
         label=_("Working group"),
         required=False,
+        widget=QuickSelect,
         queryset=Organisation.objects.none(),
         empty_label=_("Any group"),
     )
     level = forms.ChoiceField(
         label=_("Prevention level"),
         required=False,
+        widget=QuickSelect,
         choices=_blank(_("Any level")) + PreventionLevel.choices,
     )
     focus_area = forms.ModelChoiceField(
         label=_("Focus area"),
         required=False,
+        widget=QuickSelect,
         queryset=FocusArea.objects.all(),
         empty_label=_("Any focus area"),
     )
