@@ -267,3 +267,20 @@ def test_all_addresses_are_fictional(seeded):
     assert addresses
     assert all(address.endswith("@example.org") for address in addresses)
     assert not Person.objects.filter(~Q(email__iendswith="@example.org")).exists()
+
+
+def test_the_demo_shows_the_directory_moments_and_institutionalisation(seeded):
+    from stakeholders.institution_selectors import institutionalisation_status
+    from stakeholders.models import BudgetLine, FocusArea, LocalMoment
+
+    assert FocusArea.objects.count() >= 6
+    for city in City.objects.all():
+        people = Person.objects.filter(city=city)
+        assert people.filter(works_primary=True).count() == people.count()
+        assert people.filter(focus_areas__isnull=False).distinct().count() == people.count()
+        assert LocalMoment.objects.filter(city=city).count() >= 4
+        assert city.next_mayoral_transition is not None
+    # Overland Park rests on one office with no budget line: its page warns (lesson 1).
+    overland = City.objects.get(slug="overland-park")
+    assert not BudgetLine.objects.filter(city=overland).exists()
+    assert institutionalisation_status(overland).warnings

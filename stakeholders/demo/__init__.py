@@ -1,5 +1,6 @@
 """Builds the demo data for `manage.py seed_demo`: the five pilot cities, their groups, people,
-convenings, trainings, landscape briefings and the demo accounts.
+convenings, trainings, landscape briefings, local moments, budget lines and grants, and the
+demo accounts.
 
 Idempotent by design: every row is found by a natural key and brought to the planned values
 (saved only when something differs, so a second run writes nothing that did not move). Every
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from briefings.models import Delivery, LandscapeBriefing
 from stakeholders.demo import briefings as briefings_
-from stakeholders.demo import calendar, cities, people
+from stakeholders.demo import calendar, cities, institution, people
 from stakeholders.demo.rows import upsert
 from stakeholders.models import City, Organisation, Person, Programme, User
 from trainings.models import Completion, TrainingModule, TrainingSession
@@ -69,11 +70,15 @@ def seed(*, password: str, now: datetime | None = None) -> Result:
             is_staff=True,
         )
         modules = calendar.training_modules()
+        areas = institution.focus_areas()
         casts = {}
         for plan in cities.CITIES:
             cast = people.city_and_roster(plan, programme, now)
             people.accounts_of(cast, password)
             calendar.convenings_of(cast, modules, staff)
+            institution.directory_details(cast, areas)
+            institution.moments(cast)
+            institution.institution(cast)
             casts[plan.slug] = cast
         briefings_.landscape_briefings(casts, staff, now)
     counts = [(str(m._meta.verbose_name_plural), m.objects.count()) for m in SUMMARY_MODELS]
