@@ -8,7 +8,6 @@ import zoneinfo
 
 import nh3
 from django.contrib import messages
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -41,6 +40,7 @@ from briefings.markdown import (
 )
 from briefings.models import TLP, BriefingAttachment, Delivery, LandscapeBriefing
 from briefings.permissions import access_briefing_to_manage, require_author
+from briefings.uploads import SizeLimitHandler
 from workinggroups.terminology import check_terminology
 
 Status = LandscapeBriefing.Status
@@ -171,48 +171,18 @@ def briefing_edit(request, briefing_id: int):
 # --- Attachments ------------------------------------------------------------------------------
 
 
-class _SizeLimitHandler(FileUploadHandler):
-    """Stop reading a file once it passes the attachment limit.
-
-    Django streams large uploads to a temporary file without limit (DATA_UPLOAD_MAX_MEMORY_SIZE
-    counts form fields only, not files), so a 50 MB upload would be written to disk in full
-    before the form could refuse it. This handler sees each chunk first and skips the rest of
-    the file; the form then says it was too large.
-    """
-
-    def __init__(self, request, limit: int) -> None:
-        super().__init__(request)
-        self.limit = limit
-        self.received = 0
-        self.too_large = False
-
-    def new_file(self, *args, **kwargs) -> None:
-        super().new_file(*args, **kwargs)
-        self.received = 0
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > self.limit:
-            self.too_large = True
-            raise SkipFile
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
-
-
 @csrf_exempt  # checked below, once the upload handler is in place (Django's documented way)
 @require_http_methods(["GET", "POST"])
 def briefing_attachments(request, briefing_id: int):
     # Access first: nobody else's upload is read at all.
     briefing, _viewer = access_briefing_to_manage(request, briefing_id)
-    handler = _SizeLimitHandler(request, attachment_max_bytes())
+    handler = SizeLimitHandler(request, attachment_max_bytes())
     request.upload_handlers.insert(0, handler)
     return _attachments_page(request, briefing, handler)
 
 
 @csrf_protect
-def _attachments_page(request, briefing: LandscapeBriefing, handler: _SizeLimitHandler):
+def _attachments_page(request, briefing: LandscapeBriefing, handler: SizeLimitHandler):
     form = AttachmentForm()
     status = 200
     if request.method == "POST":

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -181,6 +182,30 @@ CELERY_BEAT_SCHEDULE = {
     "notify-briefing-request-events": {
         "task": "briefings.request_tasks.notify_request_events",
         "schedule": 60.0,
+    },
+    # Self-assessment requests before and after training sessions (trainings/assessment_*).
+    "sweep-assessment-requests": {
+        "task": "trainings.assessment_tasks.sweep_assessment_requests",
+        "schedule": 60.0,
+    },
+    "report-stuck-assessment-requests": {
+        "task": "trainings.assessment_tasks.report_stuck_assessment_requests",
+        "schedule": 300.0,
+    },
+    # Training coverage nudges (trainings/nudges.py): planned weekly, Monday 14:00 UTC (the
+    # morning in the US); planning asks for a sweep at once, and a sweep every five minutes
+    # catches anything left.
+    "plan-coverage-nudges": {
+        "task": "trainings.coverage_tasks.plan_coverage_nudges",
+        "schedule": crontab(minute=0, hour=14, day_of_week=1),
+    },
+    "sweep-coverage-nudges": {
+        "task": "trainings.coverage_tasks.sweep_coverage_nudges",
+        "schedule": 300.0,
+    },
+    "report-stuck-coverage-nudges": {
+        "task": "trainings.coverage_tasks.report_stuck_coverage_nudges",
+        "schedule": 300.0,
     },
     # The outbound ledger for convenings (workinggroups/outbound.py): claim and send due
     # rows every minute; report rows a killed worker left mid-send every five.

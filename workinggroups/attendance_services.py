@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditAction
 from audit.services import audit_record
 from stakeholders.models import Person
+from workinggroups import signals
 from workinggroups.convening_services import ConveningNotChangeable
 from workinggroups.models import ActionItem, Attendance, Convening, ConveningStatus, Membership
 
@@ -69,6 +70,7 @@ def attendance_record(*, actor, convening_id: int, person_ids, minutes: str) -> 
             target=convening,
             present=len(chosen),
         )
+        signals.attendance_recorded.send(sender=Convening, convening=convening, actor=actor)
     return list(Attendance.objects.filter(convening=convening))
 
 

@@ -16,3 +16,6 @@ convening_moved = Signal()
 convening_cancelled = Signal()
 # A waiting yes got the seat someone gave up. Arguments: invitation.
 seat_promoted = Signal()
+# Attendance was saved (the list replaced, the convening marked held). Arguments: convening,
+# actor. Trainings turn it into module completions.
+attendance_recorded = Signal()
