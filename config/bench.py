@@ -49,6 +49,7 @@ MIN_RATIO = {
     # Issue #6, in the big city (config/bench_city.py): first-version floors.
     "directory": 0.02,
     "city_balance": 0.02,
+    "training_coverage": 0.02,  # issue #7, first-version floor
 }
 
 

@@ -318,6 +318,8 @@ def _targets(size: str) -> list[dict]:
             "path": f"/cities/{big.slug}/directory/?leg=law_enforcement",
         },
         {"name": "city_balance", "user": staff, "path": f"/groups/cities/{big.slug}/balance/"},
+        # Issue #7: training coverage of every city (fifty a page), from the scale data.
+        {"name": "training_coverage", "user": staff, "path": "/trainings/coverage/"},
     ]
 
 

@@ -5,8 +5,8 @@ from typing import Any
 from audit.models import AuditEvent
 from briefings.models import Delivery
 from stakeholders.models import AccountInvitation
-from trainings.models import Completion
-from workinggroups.models import Attendance, Invitation, Membership
+from trainings.models import AssessmentRequest, Completion, MaterialRead
+from workinggroups.models import Attendance, ExistingInitiative, Invitation, Membership
 
 
 def _iso(value) -> str | None:
@@ -28,6 +28,10 @@ def person_data(person) -> dict[str, Any]:
             "phone": person.phone,
             "consent_to_contact": person.consent_to_contact,
             "consent_recorded_at": _iso(person.consent_recorded_at),
+            "reminders_enabled": person.reminders_enabled,
+            "address_bounced_at": _iso(person.email_bounced_at),
+            "prevention_levels": [str(level.label) for level in person.prevention_levels],
+            "focus_areas": sorted(area.name for area in person.focus_areas.all()),
             "created_at": _iso(person.created_at),
             "updated_at": _iso(person.updated_at),
         },
@@ -63,6 +67,9 @@ def person_data(person) -> dict[str, Any]:
             }
             for m in Membership.objects.filter(person=person).select_related("group")
         ],
+        "initiatives": sorted(
+            ExistingInitiative.objects.filter(people=person).values_list("name", flat=True)
+        ),
         "invitations": [
             {
                 "convening": i.convening.title,
@@ -84,6 +91,22 @@ def person_data(person) -> dict[str, Any]:
             }
             for c in Completion.objects.filter(person=person).select_related("module")
         ],
+        "training_materials_opened": [
+            {"material": r.material.title, "module": r.material.module.title, "at": _iso(r.read_at)}
+            for r in MaterialRead.objects.filter(person=person).select_related("material__module")
+        ],
+        "self_assessments": [
+            {
+                "session": str(a.session.convening.title),
+                "phase": a.get_phase_display(),
+                "answered_at": _iso(a.answered_at),
+                "confidence_by_objective": a.confidence,
+                "in_your_own_words": a.comments,
+            }
+            for a in AssessmentRequest.objects.filter(person=person).select_related(
+                "session__convening"
+            )
+        ],
         "briefing_deliveries": [
             {
                 "briefing": d.briefing.title,
@@ -91,6 +114,7 @@ def person_data(person) -> dict[str, Any]:
                 "status": d.get_status_display(),
                 "sent_at": _iso(d.sent_at),
                 "read_at": _iso(d.read_at),
+                "acknowledged_at": _iso(d.acknowledged_at),
             }
             for d in Delivery.objects.filter(person=person).select_related("briefing")
         ],

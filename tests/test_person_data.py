@@ -31,6 +31,31 @@ def test_member_downloads_everything_held_about_them(client, member, group):
     assert AuditEvent.objects.filter(action=AuditAction.PERSON_EXPORTED, actor=member).exists()
 
 
+def test_the_download_holds_directory_details_briefings_and_trainings(client, member, group):
+    from briefings.services import briefing_publish, delivery_acknowledge
+    from stakeholders.models import FocusArea
+    from workinggroups.models import ExistingInitiative
+
+    person = member.person
+    Person.objects.filter(pk=person.pk).update(works_primary=True, works_tertiary=True)
+    person.focus_areas.add(FocusArea.objects.create(slug="youth", name="Young people"))
+    initiative = ExistingInitiative.objects.create(city=group.city, name="Human Rights Board")
+    initiative.people.add(person)
+    staff = factories.network_staff()
+    briefing = factories.briefing(staff, groups=[group], title="Campus landscape")
+    briefing_publish(actor=staff, briefing_id=briefing.pk)
+    delivery_acknowledge(briefing=briefing, person_id=person.pk)
+
+    client.force_login(member)
+    data = json.loads(client.get(reverse("my_data")).content)
+    assert data["person"]["focus_areas"] == ["Young people"]
+    assert len(data["person"]["prevention_levels"]) == 2
+    assert data["initiatives"] == ["Human Rights Board"]
+    assert data["briefing_deliveries"][0]["briefing"] == "Campus landscape"
+    assert data["briefing_deliveries"][0]["acknowledged_at"] is not None
+    assert data["self_assessments"] == [] and data["training_materials_opened"] == []
+
+
 def test_the_download_holds_nobody_elses_details(client, member, group):
     client.force_login(member)
     body = client.get(reverse("my_data")).content.decode()
