@@ -284,3 +284,14 @@ def test_the_demo_shows_the_directory_moments_and_institutionalisation(seeded):
     overland = City.objects.get(slug="overland-park")
     assert not BudgetLine.objects.filter(city=overland).exists()
     assert institutionalisation_status(overland).warnings
+
+
+def test_held_training_sessions_have_before_and_after_answers(seeded):
+    from trainings.models import AssessmentRequest
+
+    answered = AssessmentRequest.objects.filter(answered_at__isnull=False)
+    assert answered.filter(phase="before").count() == answered.filter(phase="after").count() > 0
+    for row in answered.filter(phase="after")[:20]:
+        before = answered.get(session=row.session, person=row.person, phase="before")
+        assert all(1 <= v <= 5 for v in row.confidence.values())
+        assert sum(row.confidence.values()) >= sum(before.confidence.values())

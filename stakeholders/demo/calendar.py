@@ -10,7 +10,7 @@ from stakeholders.demo.cities import SEED, Visit
 from stakeholders.demo.people import Cast
 from stakeholders.demo.rows import upsert, working_day
 from stakeholders.models import Person, User
-from trainings.models import Completion, TrainingModule, TrainingSession
+from trainings.models import AssessmentRequest, Completion, TrainingModule, TrainingSession
 from workinggroups.models import (
     Attendance,
     Convening,
@@ -83,6 +83,8 @@ def convenings_of(cast: Cast, modules: dict, staff: User) -> None:
             covered = [modules[slug] for slug in spec.modules]
             session.modules.set(covered)
             _completions(session, covered, attendees, day)
+            if held:
+                _assessments(session, covered, attendees)
 
 
 def _answers(cast: Cast, visit: Visit, convening: Convening, day: date) -> list[Person]:
@@ -160,6 +162,38 @@ def _completions(session: TrainingSession, covered: list, attendees: list, day: 
                 values={"method": Completion.Method.ATTENDED, "completed_on": day},
             )
     Completion.objects.filter(session=session).exclude(person__in=attendees).delete()
+
+
+def _assessments(session: TrainingSession, covered: list, attendees: list) -> None:
+    """Before and after answers of a held session's attendees: confidence mostly rises,
+    so the results pages show what people learned (by leg, never by name)."""
+    convening = session.convening
+    objectives = [o for module in covered for o in module.objective_list]
+    for person in attendees:
+        rng = random.Random(f"{SEED}:assessment:{convening.title}:{person.email}")
+        before = {str(i): rng.randint(1, 3) for i in range(len(objectives))}
+        after = {str(i): min(5, v + rng.choice([0, 1, 1, 2])) for i, v in before.items()}
+        for phase, answers, sent_at, closes_at in (
+            ("before", before, convening.starts_at - timedelta(days=3), convening.starts_at),
+            ("after", after, convening.ends_at, convening.ends_at + timedelta(days=14)),
+        ):
+            upsert(
+                AssessmentRequest,
+                session=session,
+                person=person,
+                phase=phase,
+                values={
+                    "leg": person.leg,
+                    "status": AssessmentRequest.MailStatus.SENT,
+                    "due_at": sent_at,
+                    "claimed_at": sent_at,
+                    "sent_at": sent_at,
+                    "attempts": 1,
+                    "closes_at": closes_at,
+                    "answered_at": sent_at + timedelta(hours=rng.randint(1, 12)),
+                    "confidence": answers,
+                },
+            )
 
 
 # --- A reminder that goes out while the demo runs (`make run`) --------------------------------
