@@ -3,7 +3,7 @@ request with its timeline, and the suggestion at the start of a city's training.
 
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from briefings.models import BriefingRequest, LandscapeBriefing, RequestEvent, RequestStatus
 from stakeholders.models import City
@@ -83,26 +83,27 @@ def briefing_suggestion_for(city: City) -> BriefingSuggestion | None:
 
     Lesson 7: briefings on the digital landscape come "at the start of training, then on
     request". So: a training convening scheduled or held, and neither a request from the
-    city nor a published briefing addressed to the city or one of its groups. Three
-    queries at most.
+    city nor a published briefing addressed to the city or one of its groups.
     """
+    # One query: the first training, with the two reasons not to suggest as EXISTS columns
+    # (the city page shows this to every coordinator).
+    reached = LandscapeBriefing.objects.filter(
+        Q(audience_cities=city) | Q(audience_groups__city=city),
+        status=LandscapeBriefing.Status.PUBLISHED,
+    )
     training = (
         Convening.objects.filter(
             group__city=city,
             kind=ConveningKind.TRAINING,
             status__in=(ConveningStatus.SCHEDULED, ConveningStatus.HELD),
         )
+        .annotate(
+            asked=Exists(BriefingRequest.objects.filter(city=city)),
+            reached=Exists(reached),
+        )
         .order_by("starts_at")
         .first()
     )
-    if training is None:
-        return None
-    if BriefingRequest.objects.filter(city=city).exists():
-        return None
-    reached = LandscapeBriefing.objects.filter(
-        Q(audience_cities=city) | Q(audience_groups__city=city),
-        status=LandscapeBriefing.Status.PUBLISHED,
-    ).exists()
-    if reached:
+    if training is None or training.asked or training.reached:
         return None
     return BriefingSuggestion(city=city, training=training)
