@@ -321,29 +321,32 @@ def _ties_sql(recent_sql: str, *, per_group: bool) -> str:
     return f"""
         WITH recent AS ({recent_sql}),
         present AS (
-            SELECT r.group_id, a.convening_id, a.person_id
-            FROM {attendance} a JOIN recent r ON r.id = a.convening_id
-            WHERE a.person_id IS NOT NULL
-            UNION
-            SELECT r.group_id, ai.raised_at_id, ai.owner_id
-            FROM {action_item} ai JOIN recent r ON r.id = ai.raised_at_id
-            WHERE ai.owner_id IS NOT NULL
+            -- Each person's current leg is read once here, not once per pair below.
+            SELECT DISTINCT took_part.group_id, took_part.convening_id, took_part.person_id,
+                   person.leg
+            FROM (
+                SELECT r.group_id, a.convening_id, a.person_id
+                FROM {attendance} a JOIN recent r ON r.id = a.convening_id
+                WHERE a.person_id IS NOT NULL
+                UNION
+                SELECT r.group_id, ai.raised_at_id, ai.owner_id
+                FROM {action_item} ai JOIN recent r ON r.id = ai.raised_at_id
+                WHERE ai.owner_id IS NOT NULL
+            ) took_part
+            JOIN {person} person ON person.id = took_part.person_id
         ),
         pairs AS (
             SELECT DISTINCT {group_col} AS group_id,
-                   p1.person_id AS one, p2.person_id AS other
+                   p1.person_id AS one, p2.person_id AS other,
+                   CASE WHEN p1.leg < p2.leg THEN p1.leg ELSE p2.leg END AS leg_a,
+                   CASE WHEN p1.leg < p2.leg THEN p2.leg ELSE p1.leg END AS leg_b
             FROM present p1
             JOIN present p2
               ON p2.convening_id = p1.convening_id AND p2.person_id > p1.person_id
+            WHERE p1.leg <> p2.leg
         )
-        SELECT pairs.group_id,
-               CASE WHEN a.leg < b.leg THEN a.leg ELSE b.leg END AS leg_a,
-               CASE WHEN a.leg < b.leg THEN b.leg ELSE a.leg END AS leg_b,
-               COUNT(*)
+        SELECT group_id, leg_a, leg_b, COUNT(*)
         FROM pairs
-        JOIN {person} a ON a.id = pairs.one
-        JOIN {person} b ON b.id = pairs.other
-        WHERE a.leg <> b.leg
         GROUP BY 1, 2, 3
     """  # noqa: S608
 
