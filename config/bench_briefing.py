@@ -1,8 +1,9 @@
 """`make bench`, landscape briefings: distribution through Celery to an SMTP sink on loopback.
 
 briefing_distribution (after gunicorn stops, in its own Django process, `distribute` below):
-  1. Makes sure the bench database holds an audience: a bench city whose working group seats
-     AUDIENCE[scale] people, and a second group seating the first SMALL_AUDIENCE of them
+  1. Makes sure its own database (the bench database's "_briefing" sibling) holds an
+     audience: a bench city whose working group seats AUDIENCE[scale] people, and a second
+     group seating the first SMALL_AUDIENCE of them
      (the memory comparison), all with consent and an address; built once with bulk inserts.
   2. Baseline: a plain single-process loop sending the same mails (the first recipient's
      message as the portal composes it, addressed to each recipient in turn) over ONE SMTP
@@ -44,7 +45,11 @@ def run_distribution(env: dict[str, str], scale: str) -> dict:
     """Run the distribution benchmark in a Django child process; return its result row."""
     print(f"Briefing distribution to {AUDIENCE[scale]:,} recipients ...", flush=True)
     redis = env.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
-    child_env = {**env, "REDIS_URL": f"{redis}/{BENCH_REDIS_DB}"}
+    # A database of its own: a 55,000-seat audience city in the pages' database would land
+    # on the staff home's first page and skew every other benchmark.
+    database = bt.sibling_database(env["DATABASE_URL"], "_briefing")
+    bt.ensure_database(database)
+    child_env = {**env, "REDIS_URL": f"{redis}/{BENCH_REDIS_DB}", "DATABASE_URL": database}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.json"
         command = [sys.executable, "-m", "config.bench_briefing", "distribute", "--scale", scale]
@@ -357,7 +362,9 @@ def _baseline(briefing_id: int, recipients: int) -> float:
 def _distribute(scale: str) -> dict:
     import redis as redis_lib
     from django.contrib.auth import get_user_model
+    from django.core.management import call_command
 
+    call_command("migrate", interactive=False, verbosity=0)
     redis_lib.Redis.from_url(os.environ["REDIS_URL"]).flushdb()  # the bench's private db
     groups = _ensure_audience(scale)
     author, _ = get_user_model().objects.get_or_create(
