@@ -5,11 +5,8 @@ Read receipts are recorded by the page itself when a signed-in recipient opens i
 tracking pixels in mails); a recipient may also acknowledge it explicitly.
 """
 
-from io import BytesIO
-from pathlib import PurePath
-
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +16,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from briefings import reading_selectors as selectors
 from briefings import services
+from briefings.downloads import StampError, marked_pdf, pdf_download, private
 from briefings.markdown import render_markdown
 from briefings.models import BriefingAttachment, DeliveryStatus, LandscapeBriefing
 from briefings.permissions import (
@@ -27,22 +25,11 @@ from briefings.permissions import (
     can_author,
     read_rate_city_ids,
 )
-from briefings.stamping import StampError, must_stamp, stamp_pdf
+from briefings.stamping import must_stamp
 from stakeholders.models import City
 from stakeholders.roles import viewer_for
 
 Status = LandscapeBriefing.Status
-
-
-def _private(response):
-    """Briefing pages and files: never stored by a browser or proxy, never indexed.
-
-    PrivatePagesMiddleware already sends no-store to signed-in users; saying it here too
-    keeps AMBER and RED pages uncached should that middleware ever change.
-    """
-    response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 def _reader_zone(request) -> str:
@@ -65,7 +52,7 @@ def briefing_inbox(request):
         "zone": _reader_zone(request),
         "is_author": can_author(viewer),
     }
-    return _private(render(request, "briefings/reading/inbox.html", context))
+    return private(render(request, "briefings/reading/inbox.html", context))
 
 
 @require_GET
@@ -97,7 +84,7 @@ def briefing_read(request, briefing_id: int):
         "can_acknowledge": delivery is not None and published,
         "zone": _reader_zone(request),
     }
-    return _private(render(request, "briefings/reading/read.html", context))
+    return private(render(request, "briefings/reading/read.html", context))
 
 
 @require_POST
@@ -113,12 +100,6 @@ def briefing_acknowledge(request, briefing_id: int):
     else:
         messages.info(request, _("You had already acknowledged this briefing."))
     return redirect("briefing_read", briefing_id=briefing.pk)
-
-
-def _download_name(tlp: str, original_name: str) -> str:
-    # The marking travels with the file's name too, e.g. "TLP-AMBER_situation report.pdf".
-    stem = PurePath(original_name.replace("\\", "/")).stem.strip() or "briefing"
-    return f"TLP-{tlp}_{stem}.pdf"
 
 
 def _issued_to(request, delivery) -> tuple[str, str]:
@@ -141,18 +122,10 @@ def briefing_attachment(request, briefing_id: int, attachment_id: int):
     if briefing.status != Status.PUBLISHED and not can_author(viewer):
         raise Http404  # a withdrawn briefing's files are gone for its readers
     attachment = get_object_or_404(BriefingAttachment, pk=attachment_id, briefing=briefing)
-    stamped = must_stamp(briefing.tlp)
-    filename = _download_name(briefing.tlp, attachment.original_name)
     try:
-        # Attachments are small (the upload form caps them), so the copy is made in memory;
-        # an AMBER or RED file that cannot be stamped is never handed out unstamped.
-        with attachment.file.open("rb") as stored:
-            content = stored.read()
-        if stamped:
-            name, email = _issued_to(request, delivery)
-            content = stamp_pdf(
-                content, tlp=briefing.tlp, name=name, email=email, on=timezone.now().date()
-            )
+        content, stamped = marked_pdf(
+            attachment.file, tlp=briefing.tlp, issued_to=lambda: _issued_to(request, delivery)
+        )
     except (StampError, OSError):
         messages.error(
             request,
@@ -171,11 +144,9 @@ def briefing_attachment(request, briefing_id: int, attachment_id: int):
         attachment=attachment.pk,
         file=attachment.original_name,
     )
-    response = FileResponse(
-        BytesIO(content), as_attachment=True, filename=filename, content_type="application/pdf"
+    return pdf_download(
+        content, tlp=briefing.tlp, original_name=attachment.original_name, fallback="briefing"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return _private(response)
 
 
 # --- The author's distribution progress ------------------------------------------------------
@@ -206,7 +177,7 @@ def briefing_distribution(request, briefing_id: int):
             *DeliveryStatus.choices,
         ],
     }
-    return _private(render(request, "briefings/reading/distribution.html", context))
+    return private(render(request, "briefings/reading/distribution.html", context))
 
 
 @require_GET
@@ -219,8 +190,8 @@ def briefing_distribution_status(request, briefing_id: int):
     briefing, _viewer = access_briefing_to_manage(request, briefing_id)
     context = _progress_context(briefing)
     if request.GET.get("seen") == context["progress"].signature:
-        return _private(HttpResponse(status=204))
-    return _private(render(request, "briefings/reading/_progress.html", context))
+        return private(HttpResponse(status=204))
+    return private(render(request, "briefings/reading/_progress.html", context))
 
 
 @require_POST
@@ -277,4 +248,4 @@ def briefing_read_rates(request):
         "all_cities": city_ids is None,
         "query": query.urlencode(),
     }
-    return _private(render(request, "briefings/reading/read_rates.html", context))
+    return private(render(request, "briefings/reading/read_rates.html", context))

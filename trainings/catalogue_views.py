@@ -13,20 +13,17 @@ Who may do what:
   else it does not exist (404), even a fellow member who may see the person's name.
 """
 
-from io import BytesIO
-from pathlib import PurePath
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from briefings.downloads import StampError, marked_pdf, pdf_download, private
 from briefings.forms import attachment_max_bytes
-from briefings.stamping import StampError, must_stamp, stamp_pdf
 
 # The upload handler that stops reading a PDF past the size limit is the briefing
 # attachments' own; it is private there, so the lead is asked to make it public.
@@ -39,13 +36,6 @@ from trainings import catalogue_services as services
 from trainings.catalogue_forms import MaterialForm, ModuleForm
 from trainings.models import MaterialKind, TrainingModule
 from trainings.record_selectors import training_record
-
-
-def _private(response):
-    # Materials and records are not for caches or search engines (as briefing pages).
-    response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 def _own_person(request) -> Person | None:
@@ -136,7 +126,7 @@ def training_module(request, slug: str):
                 "has_materials": bool(all_ids),
             }
         )
-    return _private(render(request, "trainings/catalogue/detail.html", context))
+    return private(render(request, "trainings/catalogue/detail.html", context))
 
 
 @require_POST
@@ -163,12 +153,6 @@ def training_module_complete(request, slug: str):
 # --- Materials --------------------------------------------------------------------------------
 
 
-def _download_name(tlp: str, original_name: str) -> str:
-    # The marking travels with the file's name, as for briefing attachments.
-    stem = PurePath(original_name.replace("\\", "/")).stem.strip() or "material"
-    return f"TLP-{tlp}_{stem}.pdf"
-
-
 @require_GET
 def training_material(request, material_id: int):
     """Open a material: a link redirects, a PDF downloads (stamped for AMBER and RED).
@@ -185,21 +169,15 @@ def training_material(request, material_id: int):
         services.material_open(
             actor=request.user, material=material, person=person, stamped=False, request=request
         )
-        return _private(HttpResponseRedirect(material.url))
-    stamped = must_stamp(material.tlp)
+        return private(HttpResponseRedirect(material.url))
+
+    def issued_to() -> tuple[str, str]:
+        if person is not None:
+            return person.full_name, person.email or request.user.email
+        return request.user.get_full_name(), request.user.email
+
     try:
-        # Materials are small (the upload form caps them), so the copy is made in memory;
-        # an AMBER or RED file that cannot be stamped is never handed out unstamped.
-        with material.file.open("rb") as stored:
-            content = stored.read()
-        if stamped:
-            if person is not None:
-                name, email = person.full_name, person.email or request.user.email
-            else:
-                name, email = request.user.get_full_name(), request.user.email
-            content = stamp_pdf(
-                content, tlp=material.tlp, name=name, email=email, on=timezone.now().date()
-            )
+        content, stamped = marked_pdf(material.file, tlp=material.tlp, issued_to=issued_to)
     except (StampError, OSError):
         messages.error(
             request,
@@ -210,14 +188,9 @@ def training_material(request, material_id: int):
     services.material_open(
         actor=request.user, material=material, person=person, stamped=stamped, request=request
     )
-    response = FileResponse(
-        BytesIO(content),
-        as_attachment=True,
-        filename=_download_name(material.tlp, material.original_name),
-        content_type="application/pdf",
+    return pdf_download(
+        content, tlp=material.tlp, original_name=material.original_name, fallback="material"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return _private(response)
 
 
 # --- Keeping the catalogue (network staff) ----------------------------------------------------
@@ -337,7 +310,7 @@ def training_material_remove(request, slug: str, material_id: int):
 
 def _record_page(request, person: Person, *, own: bool):
     context = {"record": training_record(person), "own": own, "zone": person.city.time_zone}
-    return _private(render(request, "trainings/catalogue/record.html", context))
+    return private(render(request, "trainings/catalogue/record.html", context))
 
 
 @require_GET
