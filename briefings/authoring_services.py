@@ -18,6 +18,7 @@ from audit.services import audit_record
 from briefings.audience import Audience, audience_errors, audience_of
 from briefings.models import AudienceLeg, BriefingAttachment, LandscapeBriefing
 from briefings.services import BriefingError
+from briefings.uploads import delete_after_commit, stored_with_row
 
 Status = LandscapeBriefing.Status
 CHANGEABLE = (Status.DRAFT, Status.SCHEDULED)
@@ -192,10 +193,7 @@ def attachment_add(
             sha256=sha256,
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        upload.seek(0)
-        attachment.file.save(original_name, upload, save=False)
-        stored = attachment.file.name
-        try:
+        with stored_with_row(attachment.file, original_name, upload):
             attachment.save()
             audit_record(
                 actor=actor,
@@ -207,9 +205,6 @@ def attachment_add(
                 sha256=sha256,
                 size_bytes=upload.size,
             )
-        except Exception:
-            attachment.file.storage.delete(stored)
-            raise
     return attachment
 
 
@@ -220,7 +215,6 @@ def attachment_remove(
     with transaction.atomic():
         briefing = _changeable_locked(briefing_id)
         attachment = BriefingAttachment.objects.get(pk=attachment_id, briefing=briefing)
-        storage, stored = attachment.file.storage, attachment.file.name
         attachment.delete()
         audit_record(
             actor=actor,
@@ -231,5 +225,5 @@ def attachment_remove(
             file=attachment.original_name,
             sha256=attachment.sha256,
         )
-        transaction.on_commit(lambda: storage.delete(stored) if stored else None)
+        delete_after_commit(attachment.file)
     return attachment

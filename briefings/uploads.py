@@ -1,6 +1,12 @@
-"""Uploads checked for size while they stream in (briefing attachments, training materials)."""
+"""Uploaded PDFs (briefing attachments, training materials): checked for size while they
+stream in, and stored so that a file never outlives, nor is lost before, its row."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 
 
 class SizeLimitHandler(FileUploadHandler):
@@ -31,3 +37,25 @@ class SizeLimitHandler(FileUploadHandler):
 
     def file_complete(self, file_size):
         return None
+
+
+@contextmanager
+def stored_with_row(field: FieldFile, name: str, upload) -> Iterator[None]:
+    """Write `upload` through `field` (its random stored name), then run the block that saves
+    the row; if the block fails, the written file is removed again, leaving no orphan."""
+    upload.seek(0)
+    field.save(name, upload, save=False)
+    stored = field.name
+    try:
+        yield
+    except Exception:
+        field.storage.delete(stored)
+        raise
+
+
+def delete_after_commit(field: FieldFile) -> None:
+    """Remove a row's stored file once the transaction deleting the row commits (a rolled-back
+    delete keeps the file its row still names)."""
+    storage, stored = field.storage, field.name
+    if stored:
+        transaction.on_commit(lambda: storage.delete(stored))

@@ -2,6 +2,7 @@
 and completing a module at one's own pace. Each service is one transaction with one audit
 entry per change."""
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from briefings.uploads import delete_after_commit, stored_with_row
 from stakeholders.models import Person
 from trainings import catalogue_selectors as selectors
 from trainings.models import (
@@ -206,15 +208,13 @@ def material_add(
             position=0 if last is None else last + 1,
             added_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        stored = ""
+        keeping = contextlib.nullcontext()
         if upload is not None:
             material.original_name = original_name
             material.size_bytes = upload.size
             material.sha256 = sha256
-            upload.seek(0)
-            material.file.save(original_name, upload, save=False)
-            stored = material.file.name
-        try:
+            keeping = stored_with_row(material.file, original_name, upload)
+        with keeping:
             material.save()
             audit_record(
                 actor=actor,
@@ -228,10 +228,6 @@ def material_add(
                 kind=material.kind,
                 **({"file": original_name, "sha256": sha256} if upload is not None else {}),
             )
-        except Exception:
-            if stored:
-                material.file.storage.delete(stored)
-            raise
     return material
 
 
@@ -240,7 +236,7 @@ def material_remove(*, actor, module_id: int, material_id: int, request=None) ->
     with transaction.atomic():
         module = TrainingModule.objects.select_for_update().get(pk=module_id)
         material = ModuleMaterial.objects.get(pk=material_id, module=module)
-        storage, stored = material.file.storage, material.file.name
+        stored = material.file.name
         material.delete()
         audit_record(
             actor=actor,
@@ -254,8 +250,7 @@ def material_remove(*, actor, module_id: int, material_id: int, request=None) ->
             kind=material.kind,
             **({"file": material.original_name, "sha256": material.sha256} if stored else {}),
         )
-        if stored:
-            transaction.on_commit(lambda: storage.delete(stored))
+        delete_after_commit(material.file)
     return material
 
 
