@@ -93,6 +93,19 @@ def city_institution_update(
     return sorted(changes)
 
 
+def _audit_row_change(actor: User, city: City, request, field: str, **change) -> None:
+    """One audit entry for a budget line or grant added to or removed from the city."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.CITY_SETTINGS_CHANGED,
+        request=request,
+        city=city,
+        target=city,
+        fields=[field],
+        **change,
+    )
+
+
 def budget_line_add(
     *, actor: User, city: City, details: BudgetLineDetails, request=None
 ) -> BudgetLine:
@@ -102,14 +115,8 @@ def budget_line_add(
         line = BudgetLine(city=locked, **_as_kwargs(details))
         line.full_clean()
         line.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.CITY_SETTINGS_CHANGED,
-            request=request,
-            city=locked,
-            target=locked,
-            fields=["budget_lines"],
-            budget_line_added=_line_detail(line),
+        _audit_row_change(
+            actor, locked, request, "budget_lines", budget_line_added=_line_detail(line)
         )
     return line
 
@@ -132,15 +139,7 @@ def budget_line_remove(*, actor: User, city: City, line_id: int, request=None) -
             return False
         detail = _line_detail(line)
         line.delete()
-        audit_record(
-            actor=actor,
-            action=AuditAction.CITY_SETTINGS_CHANGED,
-            request=request,
-            city=locked,
-            target=locked,
-            fields=["budget_lines"],
-            budget_line_removed=detail,
-        )
+        _audit_row_change(actor, locked, request, "budget_lines", budget_line_removed=detail)
     return True
 
 
@@ -157,14 +156,8 @@ def community_grant_add(
         grant = CommunityGrant(city=locked, **_as_kwargs(details))
         grant.full_clean()
         grant.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.CITY_SETTINGS_CHANGED,
-            request=request,
-            city=locked,
-            target=locked,
-            fields=["community_grants"],
-            grant_added=_grant_detail(grant),
+        _audit_row_change(
+            actor, locked, request, "community_grants", grant_added=_grant_detail(grant)
         )
     return grant
 
@@ -187,13 +180,5 @@ def community_grant_remove(*, actor: User, city: City, grant_id: int, request=No
             return False
         detail = _grant_detail(grant)
         grant.delete()
-        audit_record(
-            actor=actor,
-            action=AuditAction.CITY_SETTINGS_CHANGED,
-            request=request,
-            city=locked,
-            target=locked,
-            fields=["community_grants"],
-            grant_removed=detail,
-        )
+        _audit_row_change(actor, locked, request, "community_grants", grant_removed=detail)
     return True
