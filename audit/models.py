@@ -43,6 +43,15 @@ class AuditAction(models.TextChoices):
     TRAINING_MODULE_CHANGED = "training.module_changed", _("Training module changed")
     TRAINING_COMPLETED = "training.completed", _("Training completed")
     TRAINING_MATERIAL_DOWNLOADED = "training.material_downloaded", _("Training material downloaded")
+    MILESTONE_RECORDED = "milestone.recorded", _("Milestone recorded")
+    MILESTONE_WITHDRAWN = "milestone.withdrawn", _("Milestone record withdrawn")
+    FRAMEWORK_CHANGED = "framework.changed", _("Prevention framework version changed")
+    PROGRESS_DOCUMENT_DOWNLOADED = (
+        "progress.document_downloaded",
+        _("Framework or milestone document downloaded"),
+    )
+    REPORT_REQUESTED = "report.requested", _("Progress report requested")
+    REPORT_DOWNLOADED = "report.downloaded", _("Progress report downloaded")
 
 
 class AuditEvent(models.Model):

@@ -19,6 +19,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("briefings/", include("briefings.urls")),
     path("trainings/", include("trainings.urls")),
+    path("progress/", include("workinggroups.progress_urls")),
     path("rsvp/<str:token>/", rsvp_views.rsvp, name="rsvp"),
     path("", include(feed_urls)),  # calendar/<token>.ics, account/calendar/
 ]

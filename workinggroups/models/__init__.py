@@ -19,17 +19,33 @@ from workinggroups.models.groups import (
     WorkingGroup,
 )
 from workinggroups.models.outbound import ConveningMessage, MessageKind, MessageStatus
+from workinggroups.models.progress import (
+    FRAMEWORK_COMPONENTS,
+    AdoptionInstrument,
+    CityProgress,
+    FrameworkStatus,
+    FrameworkVersion,
+    Milestone,
+    MilestoneRecord,
+    ProgressReport,
+    ReportStatus,
+)
 
 __all__ = [
+    "FRAMEWORK_COMPONENTS",
     "ActionItem",
+    "AdoptionInstrument",
     "Attendance",
     "CalendarFeed",
+    "CityProgress",
     "Convening",
     "ConveningKind",
     "ConveningMessage",
     "ConveningSeries",
     "ConveningStatus",
     "ExistingInitiative",
+    "FrameworkStatus",
+    "FrameworkVersion",
     "GroupKind",
     "GroupStatus",
     "Invitation",
@@ -38,5 +54,9 @@ __all__ = [
     "MembershipRole",
     "MessageKind",
     "MessageStatus",
+    "Milestone",
+    "MilestoneRecord",
+    "ProgressReport",
+    "ReportStatus",
     "WorkingGroup",
 ]
