@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from briefings.models import Delivery, LandscapeBriefing
 from stakeholders.demo import briefings as briefings_
-from stakeholders.demo import calendar, cities, institution, people
+from stakeholders.demo import calendar, cities, institution, people, progress
 from stakeholders.demo.rows import upsert
 from stakeholders.models import City, Organisation, Person, Programme, User
 from trainings.models import Completion, TrainingModule, TrainingSession
@@ -27,8 +27,10 @@ from workinggroups.models import (
     Attendance,
     Convening,
     ExistingInitiative,
+    FrameworkVersion,
     Invitation,
     Membership,
+    MilestoneRecord,
     WorkingGroup,
 )
 
@@ -48,6 +50,8 @@ SUMMARY_MODELS = [
     Completion,
     LandscapeBriefing,
     Delivery,
+    MilestoneRecord,
+    FrameworkVersion,
     User,
 ]
 
@@ -79,6 +83,7 @@ def seed(*, password: str, now: datetime | None = None) -> Result:
             institution.directory_details(cast, areas)
             institution.moments(cast)
             institution.institution(cast)
+            progress.progress_of(cast)
             casts[plan.slug] = cast
         briefings_.landscape_briefings(casts, staff, now)
     counts = [(str(m._meta.verbose_name_plural), m.objects.count()) for m in SUMMARY_MODELS]
