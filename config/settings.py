@@ -163,6 +163,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # Funder's reports (workinggroups/report_services.py): restart builds a killed worker
+    # left running (once; a second stall fails them), resend queued ones nobody took.
+    "requeue-stuck-progress-reports": {
+        "task": "workinggroups.report_tasks.requeue_stuck_progress_reports",
+        "schedule": 300.0,
+    },
     "publish-due-briefings": {
         "task": "briefings.tasks.publish_due_briefings",
         "schedule": 60.0,

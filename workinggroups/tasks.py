@@ -12,6 +12,10 @@ from celery import Task, shared_task
 
 from outbox import worker as ledger_worker
 from workinggroups import convening_mail, outbound
+from workinggroups.report_tasks import (  # noqa: F401  (registers them with the worker)
+    build_progress_report,
+    requeue_stuck_progress_reports,
+)
 
 logger = logging.getLogger(__name__)
 
