@@ -1,7 +1,8 @@
 """One large city for `make bench`'s directory and balance pages (issue #6).
 
 The seed_scale cities are small (about forty people each). The directory and the four-leg
-balance must stay fast in a big city: 5,000 people in the directory and 500 convenings with
+balance must stay fast in a big city: 2,000 people in the directory (issue #9's "roster"
+target: a 2,000-person city's directory filtered by leg, paginated) and 500 convenings with
 their attendance at full scale (smaller at the other sizes, so the query counts can be
 compared). Built once per size with bulk inserts, outside the scale prefix so that
 seed_scale's own size check is not disturbed. Runs inside Django (config/benchtools.py).
@@ -15,7 +16,7 @@ BIG_CITY_SLUG = "bench-big-city"
 SHAPES = {
     "tiny": (80, 2, 20, 5),
     "small": (2_000, 5, 30, 40),
-    "full": (5_000, 5, 40, 100),
+    "full": (2_000, 5, 40, 100),
 }
 ATTENDANCE_SHARE = 0.6
 
@@ -23,10 +24,16 @@ ATTENDANCE_SHARE = 0.6
 def ensure_big_city(size: str):
     """Return the big city, (re)building it when it does not have this size's shape."""
     from stakeholders.models import City, Person
+    from workinggroups.models import Convening
 
     people, groups, members, convenings = SHAPES[size]
     city = City.objects.filter(slug=BIG_CITY_SLUG).first()
-    if city is not None and Person.objects.filter(city=city).count() == people:
+    # Two sizes have the same people: the convenings tell them apart.
+    if (
+        city is not None
+        and Person.objects.filter(city=city).count() == people
+        and Convening.objects.filter(group__city=city).count() == groups * convenings
+    ):
         return city
     if city is not None:
         _delete(city)

@@ -5,8 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders.directory_import import max_upload_bytes
-from stakeholders.directory_selectors import DirectoryFilters
-from stakeholders.models import City, FocusArea, Leg, Organisation, Person, PreventionLevel, Sector
+from stakeholders.directory_selectors import DirectoryChoices, DirectoryFilters, filter_choices
+from stakeholders.models import City, Leg, Organisation, Person, PreventionLevel
 from stakeholders.widgets import QuickSelect
 
 
@@ -15,7 +15,12 @@ def _blank(label):
 
 
 class DirectoryFilterForm(forms.Form):
-    """A GET form: every field optional; a value that does not fit is ignored (and said)."""
+    """A GET form: every field optional; a value that does not fit is ignored (and said).
+
+    The lists are plain choices from `DirectoryChoices` (read with the city, see
+    directory_selectors.cities_with_filter_choices), so checking a chosen organisation
+    or group costs no query.
+    """
 
     q = forms.CharField(
         label=_("Search"),
@@ -29,26 +34,14 @@ class DirectoryFilterForm(forms.Form):
         widget=QuickSelect,
         choices=_blank(_("Any leg")) + Leg.choices,
     )
-    sector = forms.ModelChoiceField(
-        label=_("Sector"),
-        required=False,
-        widget=QuickSelect,
-        queryset=Sector.objects.all(),
-        empty_label=_("Any sector"),
+    sector = forms.TypedChoiceField(
+        label=_("Sector"), required=False, widget=QuickSelect, coerce=int, empty_value=None
     )
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"),
-        required=False,
-        widget=QuickSelect,
-        queryset=Organisation.objects.none(),
-        empty_label=_("Any organisation"),
+    organisation = forms.TypedChoiceField(
+        label=_("Organisation"), required=False, widget=QuickSelect, coerce=int, empty_value=None
     )
-    group = forms.ModelChoiceField(
-        label=_("Working group"),
-        required=False,
-        widget=QuickSelect,
-        queryset=Organisation.objects.none(),
-        empty_label=_("Any group"),
+    group = forms.TypedChoiceField(
+        label=_("Working group"), required=False, widget=QuickSelect, coerce=int, empty_value=None
     )
     level = forms.ChoiceField(
         label=_("Prevention level"),
@@ -56,39 +49,33 @@ class DirectoryFilterForm(forms.Form):
         widget=QuickSelect,
         choices=_blank(_("Any level")) + PreventionLevel.choices,
     )
-    focus_area = forms.ModelChoiceField(
-        label=_("Focus area"),
-        required=False,
-        widget=QuickSelect,
-        queryset=FocusArea.objects.all(),
-        empty_label=_("Any focus area"),
+    focus_area = forms.TypedChoiceField(
+        label=_("Focus area"), required=False, widget=QuickSelect, coerce=int, empty_value=None
     )
 
-    def __init__(self, *args, city: City, **kwargs) -> None:
-        from workinggroups.models import WorkingGroup
-
+    def __init__(self, *args, city: City, choices: DirectoryChoices | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.filter(city=city).only(
-            "id", "name"
-        )
-        self.fields["group"].queryset = WorkingGroup.objects.filter(city=city).only("id", "name")
+        choices = choices or filter_choices(city)
+        for name, blank, pairs in (
+            ("sector", _("Any sector"), choices.sectors),
+            ("organisation", _("Any organisation"), choices.organisations),
+            ("group", _("Any group"), choices.groups),
+            ("focus_area", _("Any focus area"), choices.focus_areas),
+        ):
+            self.fields[name].choices = _blank(blank) + pairs
 
     def filters(self) -> DirectoryFilters:
         """The valid filters (an unknown choice in a hand-edited URL filters nothing)."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-
-        def pk(name):
-            return data[name].pk if data.get(name) else None
-
         return DirectoryFilters(
             q=(data.get("q") or "").strip(),
             leg=data.get("leg") or "",
-            sector_id=pk("sector"),
-            organisation_id=pk("organisation"),
-            group_id=pk("group"),
+            sector_id=data.get("sector"),
+            organisation_id=data.get("organisation"),
+            group_id=data.get("group"),
             level=data.get("level") or "",
-            focus_area_id=pk("focus_area"),
+            focus_area_id=data.get("focus_area"),
         )
 
 

@@ -25,6 +25,7 @@ from stakeholders.directory_forms import (
     PersonForm,
 )
 from stakeholders.directory_import import ImportFileError, plan_counts, plan_import
+from stakeholders.directory_rows import render_rows
 from stakeholders.models import DirectoryImport, ImportStatus
 from stakeholders.permissions import access_city_by_slug, access_person
 
@@ -51,31 +52,35 @@ def _filters_query(request) -> str:
 
 @require_GET
 def city_directory(request, slug: str):
-    city = access_city_by_slug(request, slug, manage=True)
-    form = DirectoryFilterForm(request.GET or None, city=city)
-    filters = form.filters()
-    summary = directory_selectors.directory_summary(
-        directory_selectors.filtered_people(city, filters)
+    # Five queries at any size (issue 9): the session, the user, this city with its filter
+    # choices, one page of people with the per-leg counts, and the audit entry.
+    city = access_city_by_slug(
+        request, slug, manage=True, queryset=directory_selectors.cities_with_filter_choices()
     )
-    paginator = Paginator(directory_selectors.directory_people(city, filters), PEOPLE_PER_PAGE)
-    # The per-leg counts already add up to the total: no second COUNT query.
-    paginator.count = summary.total
-    page = paginator.get_page(request.GET.get("page"))
-    people = list(page.object_list)
+    choices = directory_selectors.filter_choices(city)
+    form = DirectoryFilterForm(request.GET or None, city=city, choices=choices)
+    filters = form.filters()
+    result = directory_selectors.directory_page(
+        city,
+        filters,
+        directory_selectors.page_number(request.GET.get("page")),
+        PEOPLE_PER_PAGE,
+    )
     audit_record(
         actor=request.user,
         action=AuditAction.ROSTER_VIEWED,
         request=request,
         city=city,
-        rows=len(people),
+        rows=len(result.rows),
         directory=True,
     )
     context = {
         "city": city,
         "form": form,
-        "summary": summary,
-        "page": page,
-        "people": people,
+        "summary": result.summary,
+        "page": result.page,
+        "people": result.rows,
+        "rows_html": render_rows(result.rows, choices),
         "query": _filters_query(request),
         "filtered": bool(filters.as_audit_detail()),
     }

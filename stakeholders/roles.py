@@ -13,14 +13,17 @@ from stakeholders.models import City, CityUserObjectPermission, User
 COORDINATE_CITY = "stakeholders.coordinate_city"
 
 
+def coordinated_cities_query(user: User):
+    """The ids of the cities `user` coordinates, as a query (one column)."""
+    return CityUserObjectPermission.objects.filter(
+        user=user, permission__codename="coordinate_city"
+    ).values_list("content_object_id", flat=True)
+
+
 def coordinated_city_ids(user: User) -> set[int]:
     if not user.is_authenticated:
         return set()
-    return set(
-        CityUserObjectPermission.objects.filter(
-            user=user, permission__codename="coordinate_city"
-        ).values_list("content_object_id", flat=True)
-    )
+    return set(coordinated_cities_query(user))
 
 
 def grant_coordinator(*, city: City, user: User) -> None:
@@ -44,6 +47,16 @@ class Viewer:
     @cached_property
     def coordinated_city_ids(self) -> set[int]:
         return coordinated_city_ids(self.user)
+
+    @property
+    def knows_coordinated_cities(self) -> bool:
+        return "coordinated_city_ids" in self.__dict__
+
+    def remember_coordinated_city_ids(self, city_ids) -> None:
+        """Keep the coordinated cities read with another query of this request (see
+        permissions.access_city_by_slug): never carried over to another request, so a
+        revoked coordinator loses access on their next page."""
+        self.__dict__["coordinated_city_ids"] = set(city_ids)
 
     @property
     def is_coordinator(self) -> bool:
