@@ -1,0 +1,98 @@
+"""The main navigation, built in Python once per language instead of on every page.
+
+Every signed-in page renders it. As template tags it cost about 2 ms a page (ten URL lookups
+and fifteen translations, measured for make bench's pages); the links and their labels do
+not change between requests, so they are built once per process, language and script
+prefix, and only the choice of links (by role) and aria-current are decided per request.
+"""
+
+from functools import lru_cache
+
+from django import template
+from django.urls import get_script_prefix, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+# url name -> the other url names under which the link is the current page.
+CURRENT_ALSO = {
+    "briefing_inbox": ("briefing_read",),
+    "training_modules": ("training_module",),
+    "progress_dashboard": ("progress_dashboard_all",),
+}
+
+
+@lru_cache(maxsize=32)
+def _links(language: str | None, prefix: str) -> dict[str, tuple[str, str]]:
+    """url name -> (href, label), for one language and script prefix."""
+    labels = {
+        "home_staff": _("All pilot cities"),
+        "home_coordinator": _("My city"),
+        "home_member": _("My convenings"),
+        "briefing_inbox": _("Landscape briefings"),
+        "training_modules": _("Trainings"),
+        "briefing_list": _("Write briefings"),
+        "briefing_request_list": _("Briefing requests"),
+        "progress_dashboard": _("Progress"),
+        "progress_reports": _("Reports"),
+        "roles": _("Accounts and roles"),
+        "audit_log": _("Audit log"),
+        "admin:index": _("Administration"),
+        "account": _("My account"),
+    }
+    links = {}
+    for key, label in labels.items():
+        name = "home" if key.startswith("home_") else key
+        links[key] = (reverse(name), label)
+    return links
+
+
+# A constant, marked safe so that format_html_join does not escape it.
+ARIA_CURRENT = mark_safe(' aria-current="page"')
+
+
+def _item(href: str, label: str, current: bool) -> tuple[str, str, str]:
+    return (href, ARIA_CURRENT if current else "", label)
+
+
+@register.simple_tag(takes_context=True)
+def site_nav(context) -> SafeString:
+    """The <li> items of the main navigation for the signed-in viewer."""
+    request, viewer = context["request"], context.get("viewer")
+    user = request.user
+    links = _links(get_language(), get_script_prefix())
+    match = getattr(request, "resolver_match", None)
+    here = match.url_name if match is not None else None
+    staff = bool(viewer and viewer.is_network_staff)
+    coordinator = bool(viewer and viewer.is_coordinator)
+    member = bool(viewer and viewer.is_member)
+
+    home_key = "home_staff" if staff else "home_coordinator" if coordinator else "home_member"
+    items = []
+
+    def add(key: str) -> None:
+        href, label = links[key]
+        name = "home" if key.startswith("home_") else key
+        current = here is not None and (here == name or here in CURRENT_ALSO.get(name, ()))
+        items.append(_item(href, label, current))
+
+    add(home_key)
+    if member and not staff and not coordinator:
+        href = reverse("city_detail", kwargs={"slug": user.person.city.slug})
+        items.append(_item(href, _("My city"), False))
+    keys = ["briefing_inbox", "training_modules"]
+    if staff or getattr(user, "is_briefing_author", False):
+        keys.append("briefing_list")
+    if staff or coordinator:
+        keys += ["briefing_request_list", "progress_dashboard", "progress_reports"]
+    if staff:
+        keys += ["roles", "audit_log"]
+    if user.is_staff:
+        keys.append("admin:index")
+    keys.append("account")
+    for key in keys:
+        add(key)
+    return format_html_join("", '<li><a href="{}"{}>{}</a></li>', items)
