@@ -51,7 +51,11 @@ lock:
 	var/lock-venv/bin/pip freeze --exclude prevention-portal > requirements.lock
 	rm -rf var/lock-venv
 
+# Load from wrk (Debian's package; installed here when missing and apt can, as root);
+# without it the bench falls back to Python threads.
 bench: install
+	command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y wrk >/dev/null; } \
+		|| echo "wrk not installed: loading from Python threads"
 	$(PY) -m config.bench $(if $(BENCH_SCALE),--scale $(BENCH_SCALE))
 
 clean:

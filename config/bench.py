@@ -5,13 +5,19 @@ measured in the same run, and whether their SQL query counts stay constant as ro
 
 1. Prepares two PostgreSQL databases (BENCH_DATABASE_URL, default portal_bench, and a
    "_tiny" sibling): migrates them, seeds them with seed_scale unless they already hold that
-   size, makes a network-staff and a coordinator account, and counts each page's queries
-   in-process (django.test.Client, CaptureQueriesContext).
-2. Serves the chosen database with gunicorn and production settings (one sync worker).
-3. Measures /ping, the four pages, then /ping again, from threads in this process.
-4. After gunicorn stops: the reminder sweep over the convening ledger (config/bench_outbound.py)
-   and a landscape briefing's distribution through Celery to an SMTP sink
-   (config/bench_briefing.py).
+   size, refreshes the progress summary, makes a network-staff and a coordinator account, and
+   counts each page's queries in-process (django.test.Client, CaptureQueriesContext).
+2. Serves the chosen database with gunicorn and production settings (one sync worker,
+   DEBUG off, persistent database connections).
+3. Loads it from wrk (one thread, two connections: the other core is left to the server;
+   Python threads when wrk is missing): /ping, then each target followed by /ping again, so
+   every target has a /ping just before and just after it; its baseline is their mean, and
+   the target (and the run) is flagged noisy when the two differ by more than 15%. /ping is
+   also measured once with the Python loader, to show what the load generator costs.
+4. After gunicorn stops: the reminder sweep (config/bench_outbound.py), a landscape
+   briefing's distribution through Celery to an SMTP sink with the plain SMTP loop and a
+   no-op Celery task rate as its baselines (config/bench_briefing.py), and the quarterly
+   report (config/bench_report.py).
 5. Prints a table, writes bench-results.json, and exits 1 when a ratio or query-count target
    fails (absolute times are informational: they depend on the machine), 2 when it cannot run.
 """
@@ -25,6 +31,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,22 +42,27 @@ from config import benchtools as bt
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 RESULTS_PATH = bt.BASE_DIR / "bench-results.json"
 LOG_PATH = bt.BASE_DIR / "var" / "bench-gunicorn.log"
-# /ping before and after the pages differing by more than this: the machine was busy.
+# /ping before and after a target differing by more than this: the machine was busy.
 NOISE_LIMIT = 0.15
-# The lowest page req/s ÷ /ping req/s each page must reach: first-version floors, set
-# about 20% under what these pages measured at full scale on the 2-core machines
-# (staff home 0.027, coordinator home 0.08, city and group pages 0.048). The issue on
-# `make bench` at scale sets the programme's own targets.
-MIN_RATIO = {
-    "staff_home": 0.02,  # fifty cities a page
-    "coordinator_home": 0.05,
-    "city_page": 0.04,
-    "group_page": 0.04,
-    # Issue #6, in the big city (config/bench_city.py): first-version floors.
-    "directory": 0.02,
-    "city_balance": 0.02,
-    "training_coverage": 0.02,  # issue #7, first-version floor
+# Per page: the lowest req/s ÷ /ping req/s, and at most this many queries (None: no limit
+# beyond "the same as at the tiny size", which every page must meet).
+# Issue #9's targets:
+ISSUE_TARGETS = {
+    "dashboard": {"min_ratio": 0.06, "max_queries": 8},  # 50 cities a page
+    "dashboard_all": {"min_ratio": 1 / 300, "max_queries": 8},  # every city
+    "roster": {"min_ratio": 0.12, "max_queries": 5},  # a 2,000-person city, by leg
 }
+# The other pages: first-version floors, set about 20% under what they measured at full scale
+# on the 2-core machines when they were written; not issue #9's table.
+PAGE_FLOORS = {
+    "staff_home": {"min_ratio": 0.02, "max_queries": None},  # fifty cities a page
+    "coordinator_home": {"min_ratio": 0.05, "max_queries": None},
+    "city_page": {"min_ratio": 0.04, "max_queries": None},
+    "group_page": {"min_ratio": 0.04, "max_queries": None},
+    "city_balance": {"min_ratio": 0.02, "max_queries": None},  # issue #6, the big city
+    "training_coverage": {"min_ratio": 0.02, "max_queries": None},  # issue #7
+}
+TARGETS = {**ISSUE_TARGETS, **PAGE_FLOORS}
 
 
 def production_env(database_url: str) -> dict[str, str]:
@@ -85,68 +97,123 @@ def prepare(env: dict[str, str], size: str, *, collectstatic: bool = False) -> d
         return json.loads(out.read_text())
 
 
-def measure(server: bt.Server, path: str, cookie: str | None, args) -> bt.LoadResult:
+def measure(
+    server: bt.Server, path: str, cookie: str | None, args, duration: float | None = None
+) -> bt.LoadResult:
     # A few untimed requests first: templates compile and connections open in the worker.
     warm = bt.run_load(server.port, path, cookie=cookie, duration=2, max_requests=5)
     if warm.errors or not warm.requests:
         raise RuntimeError(f"{path} did not answer 200 when warming up: {dict(warm.statuses)}")
     cpu_before = server.worker_cpu_seconds()
+    if bt.wrk_available() and not args.python_loader:
+        headers = {"Cookie": cookie} if cookie else {}
+        script = bt.wrk_get_script(path, headers)
+        load = bt.run_wrk(server.port, script, duration=duration or args.duration)
+    else:
+        load = bt.run_load(
+            server.port,
+            path,
+            cookie=cookie,
+            concurrency=args.concurrency,
+            duration=duration or args.duration,
+            max_requests=args.max_requests,
+        )
+    load.worker_cpu_seconds = server.worker_cpu_seconds() - cpu_before
+    return load
+
+
+def ping_python(server: bt.Server, args) -> bt.LoadResult:
+    """/ping from Python threads, for comparison with wrk (the loader's own cost)."""
+    cpu_before = server.worker_cpu_seconds()
     load = bt.run_load(
         server.port,
-        path,
-        cookie=cookie,
+        "/ping",
         concurrency=args.concurrency,
-        duration=args.duration,
-        max_requests=args.max_requests,
+        duration=args.ping_duration,
+        max_requests=args.max_requests * 10,
     )
     load.worker_cpu_seconds = server.worker_cpu_seconds() - cpu_before
     return load
 
 
-def run_server(
-    env: dict[str, str], targets: list[dict], cookie_name: str, args, rsvp: dict
-) -> dict:
-    """/ping, every target, the RSVP POST, /ping again, all against one gunicorn."""
+def run_server(env: dict[str, str], targets: list[dict], cookie_name: str, args, rsvp: dict):
+    """/ping, then each target followed by /ping, all against one gunicorn."""
     LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
+    loads, pings = {}, []
     with bt.Server(env, LOG_PATH) as server:
-        print(f"gunicorn on {bt.HOST}:{server.port} (log: {LOG_PATH})", flush=True)
-        loads = {"ping_before": measure(server, "/ping", None, args)}
+        tool = "wrk" if bt.wrk_available() and not args.python_loader else "python threads"
+        print(f"gunicorn on {bt.HOST}:{server.port} (log: {LOG_PATH}); load: {tool}", flush=True)
+        loads["ping_python"] = ping_python(server, args)
+        pings.append(measure(server, "/ping", None, args, args.ping_duration))
         for target in targets:
+            if target.get("unavailable"):
+                print(f"  skipping {target['name']}: {target['unavailable']}", flush=True)
+                continue
             print(f"  measuring {target['name']} {target['path']} ...", flush=True)
             cookie = f"{cookie_name}={target['session']}"
             loads[target["name"]] = measure(server, target["path"], cookie, args)
-        print("  measuring rsvp_post POST /rsvp/<token>/ ...", flush=True)
-        loads["rsvp_post"] = bo.measure_rsvp(server, rsvp, args)
-        loads["ping_after"] = measure(server, "/ping", None, args)
-    return loads
+            loads[target["name"]].pings = (len(pings) - 1, len(pings))
+            pings.append(measure(server, "/ping", None, args, args.ping_duration))
+        print("  measuring rsvp POST /rsvp/<token>/ ...", flush=True)
+        since = time.time()
+        loads["rsvp"] = bo.measure_rsvp(server, rsvp, args, env["DATABASE_URL"])
+        loads["rsvp"].pings = (len(pings) - 1, len(pings))
+        pings.append(measure(server, "/ping", None, args, args.ping_duration))
+    loads["rsvp_rows"] = bo.check_rows(env["DATABASE_URL"], rsvp, since)
+    return loads, pings
 
 
-def evaluate(target: dict, tiny: dict, load: bt.LoadResult, baseline: float, sizes: dict):
-    name, ratio = target["name"], load.requests_per_s / baseline if baseline else 0.0
-    failures = []
-    if ratio < MIN_RATIO[name]:
-        failures.append(f"ratio {ratio:.4f} < {MIN_RATIO[name]:.4f}")
-    if target["queries"] != tiny["queries"]:
-        failures.append(f"{target['queries']} queries at scale, {tiny['queries']} at tiny")
-    if load.errors:
-        failures.append(f"{load.errors} requests failed: {dict(load.statuses)}")
+def baseline_of(load: bt.LoadResult, pings: list[bt.LoadResult]) -> dict:
+    """The mean of the /ping just before and just after a target; noisy if they differ."""
+    before, after = (pings[i].requests_per_s for i in load.pings)
+    return {
+        "ping_before_requests_per_s": round(before, 1),
+        "ping_after_requests_per_s": round(after, 1),
+        "baseline_requests_per_s": round((before + after) / 2, 1),
+        "noisy": abs(after - before) > NOISE_LIMIT * max(before, after, 1e-9),
+    }
+
+
+def evaluate(target: dict, tiny: dict, load: bt.LoadResult | None, pings, sizes: dict):
+    name, goal = target["name"], TARGETS[target["name"]]
+    failures, base = [], {"baseline_requests_per_s": 0.0, "noisy": False}
+    if load is None:
+        failures.append(f"not measured: {target.get('unavailable') or tiny.get('unavailable')}")
+        ratio = 0.0
+    else:
+        base = baseline_of(load, pings)
+        ratio = load.requests_per_s / base["baseline_requests_per_s"]
+        if ratio < goal["min_ratio"]:
+            failures.append(f"ratio {ratio:.4f} < {goal['min_ratio']:.4f}")
+        if load.errors:
+            failures.append(f"{load.errors} requests failed: {dict(load.statuses)}")
+    if target.get("queries") != tiny.get("queries"):
+        failures.append(f"{target.get('queries')} queries at scale, {tiny.get('queries')} at tiny")
+    if goal["max_queries"] is not None and (target.get("queries") or 0) > goal["max_queries"]:
+        failures.append(f"{target['queries']} queries > {goal['max_queries']}")
     return {
         "name": name,
+        "issue_target": name in ISSUE_TARGETS,
         "path": target["path"],
         "user": target["user"],
+        "tool": load.tool if load else None,
         "dataset_sizes": sizes,
-        "requests": load.requests,
-        "errors": load.errors,
-        "requests_per_s": round(load.requests_per_s, 2),
-        "p50_ms": _number(load.p(50), 2),
-        "p95_ms": _number(load.p(95), 2),
-        "worker_cpu_ms_per_request": _number(load.cpu_ms_per_request, 2),
-        "queries": target["queries"],
-        "queries_tiny": tiny["queries"],
-        "baseline_requests_per_s": round(baseline, 2),
+        "requests": load.requests if load else 0,
+        "errors": load.errors if load else 0,
+        "requests_per_s": round(load.requests_per_s, 2) if load else 0.0,
+        "p50_ms": _number(load.p(50), 2) if load else None,
+        "p95_ms": _number(load.p(95), 2) if load else None,
+        "worker_cpu_ms_per_request": _number(load.cpu_ms_per_request, 2) if load else None,
+        "queries": target.get("queries"),
+        "queries_tiny": tiny.get("queries"),
+        **base,
         "ratio": round(ratio, 5),
         # The query count must equal the tiny data set's: constant, not growing with rows.
-        "target": {"min_ratio": round(MIN_RATIO[name], 5), "queries": tiny["queries"]},
+        "target": {
+            "min_ratio": round(goal["min_ratio"], 5),
+            "max_queries": goal["max_queries"],
+            "queries": tiny.get("queries"),
+        },
         "passed": not failures,
         "failures": failures,
     }
@@ -156,31 +223,39 @@ def _number(value: float, digits: int) -> float | None:
     return None if math.isnan(value) else round(value, digits)  # JSON has no NaN
 
 
+def _cell(value, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
 def print_table(meta: dict, results: list[dict]) -> None:
     sizes = ", ".join(f"{n:,} {key}" for key, n in meta["dataset_sizes"].items())
     print(f"\nScale {meta['scale']}: {sizes}")
-    noisy = "NOISY" if meta["noisy"] else "steady"
+    b = meta["baselines"]
     print(
-        f"Baselines: /ping {meta['ping_before_requests_per_s']:,.0f} req/s before, "
-        f"{meta['ping_after_requests_per_s']:,.0f} after ({noisy}), "
-        f"{meta['ping_worker_cpu_ms_per_request'] or float('nan'):.2f} cpu ms; "
-        f"PostgreSQL SELECT 1 p50 {meta['db_round_trip_p50_ms']:.3f} ms"
+        f"Baselines: /ping {b['ping_first_requests_per_s']:,.0f} req/s first, "
+        f"{b['ping_last_requests_per_s']:,.0f} last ({b['ping_tool']}; "
+        f"{b['ping_python_requests_per_s']:,.0f} from Python threads), "
+        f"{b['ping_worker_cpu_ms_per_request'] or float('nan'):.2f} cpu ms; "
+        f"PostgreSQL SELECT 1 p50 {b['db_round_trip_p50_ms']:.3f} ms"
     )
-    header = f"{'page':<17} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'cpu ms':>7}"
-    header += f" {'queries':>7} {'tiny':>5}"
+    header = f"{'target':<18} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'cpu ms':>7}"
+    header += f" {'queries':>7} {'tiny':>5} {'ping':>6}"
     print(f"{header} {'ratio':>8} {'target':>9}  result")
     for r in results:
-        times = [r[key] for key in ("p50_ms", "p95_ms", "worker_cpu_ms_per_request")]
-        p50, p95, cpu = (float("nan") if value is None else value for value in times)
-        row = f"{r['name']:<17} {r['requests_per_s']:>8.1f} {p50:>8.1f} {p95:>8.1f} {cpu:>7.1f}"
-        row += f" {r['queries']:>7} {r['queries_tiny']:>5} {r['ratio']:>8.4f}"
+        row = f"{r['name']:<18} {r['requests_per_s']:>8.1f} {_cell(r['p50_ms'], '8.1f'):>8}"
+        row += f" {_cell(r['p95_ms'], '8.1f'):>8}"
+        row += f" {_cell(r['worker_cpu_ms_per_request'], '7.1f'):>7}"
+        row += f" {r['queries'] or '-':>7} {r['queries_tiny'] or '-':>5}"
+        noisy = "~" if r["noisy"] else ""
+        row += f" {r['baseline_requests_per_s']:>5.0f}{noisy:1} {r['ratio']:>8.4f}"
         result = "pass" if r["passed"] else "FAIL: " + "; ".join(r["failures"])
         print(f"{row} {'>= ' + format(r['target']['min_ratio'], '.4f'):>9}  {result}")
     load = meta["load"]
     print(
-        f"({load['concurrency']} client threads, 1 sync worker: latencies include waiting for the"
-        f" worker; each run stops at {load['duration_s']:g} s or {load['max_requests']} requests;"
-        " cpu ms: the worker's CPU time per request, steadier than wall time on a busy machine)"
+        f"(load: {load['tool']}; 1 sync worker; {load['duration_s']:g} s a measurement; ping: the"
+        " mean of /ping just before and after the target, ~ = they differ by more than"
+        f" {NOISE_LIMIT:.0%} (noisy); cpu ms: the worker's CPU time per request, steadier than"
+        " wall time on a busy machine)"
     )
 
 
@@ -188,13 +263,25 @@ def report_query_growth(main_targets: list[dict], tiny_targets: dict) -> None:
     """Show the SQL of a page whose query count changed with the data, to find the N+1."""
     for target in main_targets:
         tiny = tiny_targets[target["name"]]
-        if target["queries"] != tiny["queries"]:
-            print(f"\n{target['name']}: {tiny['queries']} queries at tiny, {target['queries']}:")
+        if target.get("queries") != tiny.get("queries") and target.get("sql"):
+            print(
+                f"\n{target['name']}: {tiny.get('queries')} queries at tiny, {target['queries']}:"
+            )
             for sql in target["sql"][:30]:
                 print(f"  {sql[:150]}")
 
 
+def run_report(env: dict[str, str], scale: str) -> dict | None:
+    try:
+        from config import bench_report
+    except ImportError as exc:
+        print(f"report benchmark skipped: config/bench_report.py missing ({exc})", flush=True)
+        return None
+    return bench_report.run_report(env, scale)
+
+
 def run(args) -> int:
+    started = time.perf_counter()
     main_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
     tiny_url = bt.sibling_database(main_url, "_tiny")
     env = production_env(main_url)
@@ -206,21 +293,30 @@ def run(args) -> int:
     rsvp_main = bo.prepare_rsvp(env)
     bt.wait_for_autovacuum(main_url)
     round_trip = bt.db_round_trip_ms(main_url)
-    loads = run_server(env, main["targets"], main["cookie_name"], args, rsvp_main)
+    loads, pings = run_server(env, main["targets"], main["cookie_name"], args, rsvp_main)
     # After gunicorn has stopped: the sweep's writes would share the CPU with the pages.
     sweep = bo.sweep_result(bo.run_sweep(env, args.scale), main["sizes"])
     distribution = bb.run_distribution(env, args.scale)
+    report = run_report(env, args.scale)
 
-    before, after = loads["ping_before"].requests_per_s, loads["ping_after"].requests_per_s
-    baseline = (before + after) / 2
     tiny_targets = {t["name"]: t for t in tiny["targets"]}
     results = [
-        evaluate(t, tiny_targets[t["name"]], loads[t["name"]], baseline, main["sizes"])
+        evaluate(t, tiny_targets[t["name"]], loads.get(t["name"]), pings, main["sizes"])
         for t in main["targets"]
     ]
+    rsvp = loads["rsvp"]
     results.append(
-        bo.rsvp_result(rsvp_main, rsvp_tiny, loads["rsvp_post"], baseline, main["sizes"])
+        bo.rsvp_result(
+            rsvp_main,
+            rsvp_tiny,
+            rsvp,
+            baseline_of(rsvp, pings),
+            main["sizes"],
+            loads["rsvp_rows"],
+        )
     )
+    first, last, python = pings[0], pings[-1], loads["ping_python"]
+    ping_rates = [p.requests_per_s for p in pings]
     meta = {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "scale": args.scale,
@@ -228,30 +324,44 @@ def run(args) -> int:
         "tiny_dataset_sizes": tiny["sizes"],
         "seeded_this_run": main["seeded"],
         "seed_seconds": round(main["seed_seconds"], 1),
-        "noisy": abs(after - before) > NOISE_LIMIT * max(before, after, 1e-9),
-        "ping_before_requests_per_s": round(before, 1),
-        "ping_after_requests_per_s": round(after, 1),
-        "ping_p50_ms": _number(loads["ping_before"].p(50), 3),
-        "ping_worker_cpu_ms_per_request": _number(loads["ping_before"].cpu_ms_per_request, 3),
-        "baseline_requests_per_s": round(baseline, 1),
-        "db_round_trip_p50_ms": round(round_trip, 4),
-        "server": "gunicorn config.wsgi --workers 1 --worker-class sync (DEBUG=0)",
-        "load": {
-            "concurrency": args.concurrency,
-            "duration_s": args.duration,
-            "max_requests": args.max_requests,
+        "noisy": any(r.get("noisy") for r in results),
+        "noisy_targets": [r["name"] for r in results if r.get("noisy")],
+        "baselines": {
+            "ping_tool": first.tool,
+            "ping_requests_per_s": [round(rate, 1) for rate in ping_rates],
+            "ping_first_requests_per_s": round(first.requests_per_s, 1),
+            "ping_last_requests_per_s": round(last.requests_per_s, 1),
+            "ping_p50_ms": _number(first.p(50), 3),
+            "ping_p95_ms": _number(first.p(95), 3),
+            "ping_worker_cpu_ms_per_request": _number(first.cpu_ms_per_request, 3),
+            "ping_python_requests_per_s": round(python.requests_per_s, 1),
+            "ping_python_p50_ms": _number(python.p(50), 3),
+            "ping_python_worker_cpu_ms_per_request": _number(python.cpu_ms_per_request, 3),
+            "db_round_trip_p50_ms": round(round_trip, 4),
+            "celery_noop_tasks_per_s": distribution.get("celery_noop_tasks_per_s"),
+            "smtp_plain_loop_mails_per_s": distribution.get("baseline_items_per_s"),
         },
-        "passed": all(r["passed"] for r in results),
+        "server": "gunicorn config.wsgi --workers 1 --worker-class sync (DEBUG=0, CONN_MAX_AGE 60)",
+        "load": {
+            "tool": first.tool,
+            "connections": bt.WRK_CONNECTIONS if first.tool == "wrk" else args.concurrency,
+            "duration_s": args.duration,
+        },
     }
-    results += [sweep, distribution]
+    results += [sweep, distribution] + ([report] if report else [])
     meta["passed"] = all(r["passed"] for r in results)
-    meta["reminder_sweep_due_rows"] = bo.DUE_ROWS[args.scale]
-    print_table(meta, results[:-2])
+    meta["seconds"] = round(time.perf_counter() - started, 1)
+    print_table(meta, results[: len(main["targets"]) + 1])
     bo.print_sweep(sweep)
     bb.print_distribution(distribution)
+    if report:
+        from config import bench_report
+
+        bench_report.print_report(report)
     report_query_growth(main["targets"], tiny_targets)
     RESULTS_PATH.write_text(json.dumps({"meta": meta, "benchmarks": results}, indent=2) + "\n")
-    print(f"\nWrote {RESULTS_PATH.name}; accounts {bt.STAFF_EMAIL} and {bt.COORDINATOR_EMAIL}")
+    verdict = "all targets met" if meta["passed"] else "some targets FAILED"
+    print(f"\nWrote {RESULTS_PATH.name} in {meta['seconds']:.0f} s: {verdict}")
     return 0 if meta["passed"] else 1
 
 
@@ -262,9 +372,15 @@ def _stop_on_sigterm(signum, frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m config.bench", description=__doc__)
     parser.add_argument("--scale", choices=["small", "full"], default="full")
-    parser.add_argument("--concurrency", type=int, default=2, help="client threads")
+    parser.add_argument("--concurrency", type=int, default=2, help="client threads (Python loader)")
+    parser.add_argument(
+        "--python-loader", action="store_true", help="load from Python threads even with wrk"
+    )
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
     parser.add_argument("--max-requests", type=int, default=2000, help="per measurement")
+    parser.add_argument(
+        "--ping-duration", type=float, default=3.0, help="seconds per /ping measurement"
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:

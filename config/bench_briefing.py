@@ -15,6 +15,9 @@ briefing_distribution (after gunicorn stops, in its own Django process, `distrib
   4. The sink counts mails per recipient: exactly one each, none twice. The same is done for
      the small group, and the worker's peak RSS compared between the two: memory must not
      grow with the audience. The publishing process's traced peak is taken too.
+  5. A second baseline, informational: the rate of a no-op Celery task (config/bench_noop.py)
+     through the same broker and one worker like the one above, NOOP_TASKS[scale] of them
+     published from this process while the worker consumes: the floor of any task.
 """
 
 import argparse
@@ -32,6 +35,7 @@ from pathlib import Path
 from config import benchtools as bt
 
 AUDIENCE = {"tiny": 500, "small": 5_000, "full": 50_000}
+NOOP_TASKS = {"tiny": 500, "small": 2_000, "full": 10_000}
 SMALL_AUDIENCE = {"tiny": 100, "small": 1_000, "full": 5_000}
 MIN_RATIO = 0.7
 MAX_RSS_GROWTH_MB = 25.0  # the worker's peak at the full audience over its peak at the small
@@ -96,7 +100,9 @@ def print_distribution(result: dict) -> None:
         f"{result['duplicates']} twice); worker peak RSS {result['worker_peak_rss_mb']} MB at "
         f"{result['dataset_size']['recipients']:,} vs {result['small_worker_peak_rss_mb']} MB at "
         f"{result['dataset_size']['small_recipients']:,}; ledger write "
-        f"{result['ledger_write_seconds']} s, traced peak {result['publish_peak_traced_mb']} MB"
+        f"{result['ledger_write_seconds']} s, traced peak {result['publish_peak_traced_mb']} MB\n"
+        f"  baseline: a no-op Celery task, {result['celery_noop_tasks']:,} through the same broker"
+        f" and one worker: {result['celery_noop_tasks_per_s']} tasks/s"
     )
 
 
@@ -261,13 +267,15 @@ def _wait_until_done(briefing_id: int) -> None:
         time.sleep(0.2)
 
 
-def _worker(sink: Sink) -> subprocess.Popen:
+def _worker(sink: Sink | None) -> subprocess.Popen:
     """One worker process (pool solo: its own pid does the work, so its VmHWM is the peak)."""
     import threading
 
-    env = {**os.environ, "EMAIL_HOST": bt.HOST, "EMAIL_PORT": str(sink.port)}
-    env["EMAIL_USE_TLS"] = "0"
+    env = {**os.environ, "EMAIL_USE_TLS": "0"}
+    if sink is not None:
+        env.update(EMAIL_HOST=bt.HOST, EMAIL_PORT=str(sink.port))
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo"]
+    command += ["--include", "config.bench_noop"]
     command += ["--concurrency", "1", "--without-mingle", "--without-gossip"]
     command += ["--without-heartbeat", "--loglevel", "INFO"]
     process = subprocess.Popen(  # noqa: S603
@@ -359,6 +367,33 @@ def _baseline(briefing_id: int, recipients: int) -> float:
     return recipients / seconds
 
 
+def _noop_rate(tasks: int) -> float:
+    """No-op tasks per second: published here while one worker consumes them."""
+    import redis as redis_lib
+
+    from config.bench_noop import DONE_KEY, noop
+
+    client = redis_lib.Redis.from_url(os.environ["REDIS_URL"])
+    client.delete(DONE_KEY)
+    worker = _worker(None)
+    try:
+        noop.delay()  # the first one opens the broker connections on both sides, untimed
+        start = time.perf_counter()
+        for _ in range(tasks - 1):
+            noop.delay()
+        noop.delay(last=True)
+        deadline = time.monotonic() + DONE_TIMEOUT_S
+        while not client.exists(DONE_KEY):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{tasks} no-op tasks not done in {DONE_TIMEOUT_S} s")
+            time.sleep(0.01)
+        seconds = time.perf_counter() - start
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    return tasks / seconds
+
+
 def _distribute(scale: str) -> dict:
     import redis as redis_lib
     from django.contrib.auth import get_user_model
@@ -374,7 +409,10 @@ def _distribute(scale: str) -> dict:
     small = _distribute_once(groups["small"], author)
     full = _distribute_once(groups["all"], author)
     baseline = _baseline(full["briefing_id"], AUDIENCE[scale])
+    noop_rate = _noop_rate(NOOP_TASKS[scale])
     return {
+        "celery_noop_tasks": NOOP_TASKS[scale],
+        "celery_noop_tasks_per_s": round(noop_rate, 1),
         "audience": AUDIENCE[scale],
         "small_audience": SMALL_AUDIENCE[scale],
         "items_per_s": AUDIENCE[scale] / full["seconds"],

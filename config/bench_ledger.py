@@ -113,10 +113,11 @@ def release(*, restore: bool = False) -> int:
     )
 
 
-def make_due(due: int, now) -> int:
-    """Exactly `due` pending rows due now (the soonest, spread over the last half hour, so none
-    is an hour late and missed); every other pending row stays in the future. Return the
-    number of pending rows."""
+def make_due(convenings: int, now) -> dict:
+    """Every pending reminder of the `convenings` soonest upcoming convenings due now, spread
+    over the last half hour so none is an hour late and missed; every other pending row stays
+    in the future (a tenth of the convenings at least, when there are fewer than asked).
+    Return the counts."""
     release(restore=True)  # a run stopped half-way
     # Convenings that started since the ledger was built: their reminders are past.
     _execute(
@@ -125,19 +126,59 @@ def make_due(due: int, now) -> int:
         [BENCH_MARK, now],
     )
     pending = _value("SELECT count(*) FROM {m} WHERE status = 'pending'")
-    if pending <= due:
-        raise RuntimeError(f"only {pending} pending ledger rows; {due} must be due and more not")
-    _execute(
-        "UPDATE {m} m SET due_at = %s - make_interval(secs => m.id %% 1800) FROM"
-        " (SELECT id FROM {m} WHERE status = 'pending' ORDER BY due_at LIMIT %s) soon"
-        " WHERE m.id = soon.id",
-        [now, due],
+    upcoming = (
+        " FROM {c} c WHERE c.status = 'scheduled' AND c.starts_at > %s"
+        " AND EXISTS (SELECT 1 FROM {m} m WHERE m.convening_id = c.id"
+        " AND m.status = 'pending' AND m.kind = 'reminder')"
     )
+    available = _value("SELECT count(*)" + upcoming, [now])
+    take = min(convenings, available - max(1, available // 10))
+    if take < 1:
+        raise RuntimeError(f"only {available} upcoming convenings with pending reminders")
+    ids = _column("SELECT c.id" + upcoming + " ORDER BY c.starts_at, c.id LIMIT %s", [now, take])
+    due = _execute(
+        "UPDATE {m} SET due_at = %s - make_interval(secs => id %% 1800)"
+        " WHERE convening_id = ANY(%s) AND status = 'pending' AND kind = 'reminder'",
+        [now, ids],
+    )
+    if due >= pending:
+        raise RuntimeError(f"all {pending} pending ledger rows due: none left in the future")
     got = _value("SELECT count(*) FROM {m} WHERE status = 'pending' AND due_at <= %s", [now])
     if got != due:
         raise RuntimeError(f"{got} ledger rows due, {due} wanted")
     _execute("ANALYZE {m}")
-    return pending
+    return {
+        "convenings": len(ids),
+        "convenings_wanted": convenings,
+        "upcoming_convenings_available": available,
+        "due": due,
+        "pending_rows": pending,
+    }
+
+
+def _column(sql: str, params=()) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(**_tables()), params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def iterate_claimed() -> tuple[int, int, float]:
+    """The baseline: a plain iteration over the claimed rows (a server-side cursor, each row
+    read in Python, its convening noted). Return (rows, convenings, seconds)."""
+    import time
+
+    from django.db import transaction
+
+    start = time.perf_counter()
+    rows, convenings = 0, set()
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        columns = "id, convening_id, person_id, offset_minutes, due_at"
+        cursor.execute(f"SELECT {columns} FROM {table()} WHERE status = 'sending'")  # noqa: S608
+        while batch := cursor.fetchmany(2000):
+            for row in batch:
+                rows += 1
+                convenings.add(row[1])
+    return rows, len(convenings), time.perf_counter() - start
 
 
 def explain_claim(now) -> tuple[list[str], list[str]]:

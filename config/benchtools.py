@@ -1,6 +1,10 @@
 """Helpers for `make bench` (config/bench.py): databases, the gunicorn server, a small HTTP load
 generator, and the `prepare` step that runs inside Django against one database.
 
+Load comes from `wrk` (Debian package wrk; one thread, a few connections, so the other core is
+left to the server) when it is installed, else from Python threads (run_load), which cost
+more CPU per request on the client side.
+
 `python -m config.benchtools prepare --size small --out FILE` migrates the database in
 DATABASE_URL, seeds it with seed_scale unless it already holds that size, makes the bench
 accounts and their sessions, counts each page's SQL queries, and writes JSON to FILE. It runs
@@ -12,10 +16,12 @@ import http.client
 import itertools
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -183,6 +189,10 @@ class LoadResult:
     statuses: Counter = field(default_factory=Counter)
     failures: int = 0
     worker_cpu_seconds: float = float("nan")
+    tool: str = "python"
+    # wrk keeps its own latency histogram: the count and the percentiles (ms) it reports.
+    counted: int | None = None
+    percentiles_ms: dict[int, float] | None = None
 
     @property
     def cpu_ms_per_request(self) -> float:
@@ -190,18 +200,137 @@ class LoadResult:
 
     @property
     def requests(self) -> int:
-        return len(self.latencies)
+        return self.counted if self.counted is not None else len(self.latencies)
 
     @property
     def requests_per_s(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
+    def answered(self, status: int) -> int:
+        return self.statuses.get(status, 0)
+
+    def errors_besides(self, expected: int) -> int:
+        return self.failures + sum(n for status, n in self.statuses.items() if status != expected)
+
     @property
     def errors(self) -> int:
-        return self.failures + sum(n for status, n in self.statuses.items() if status != 200)
+        return self.errors_besides(200)
 
-    def p(self, pct: float) -> float:
+    def p(self, pct: int) -> float:
+        if self.percentiles_ms is not None:
+            return self.percentiles_ms.get(pct, float("nan"))
         return percentile(self.latencies, pct) * 1000
+
+
+# --- wrk ---------------------------------------------------------------------------------------
+WRK_CONNECTIONS = 2
+# Counts the statuses (every response, not only wrk's ">= 400" errors) and writes one JSON line.
+_WRK_REPORT = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  local merged = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do
+      merged[tostring(status)] = (merged[tostring(status)] or 0) + n
+    end
+  end
+  local parts = {}
+  for status, n in pairs(merged) do table.insert(parts, string.format('"%s": %d', status, n)) end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests": %d, "duration_us": %d, "socket_errors": %d, "statuses": {%s},'
+    .. ' "p50_us": %d, "p95_us": %d, "p99_us": %d}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout,
+    table.concat(parts, ", "), latency:percentile(50), latency:percentile(95),
+    latency:percentile(99)))
+end
+"""
+_WRK_GET = """
+statuses = {}
+wrk.method = "GET"
+wrk.path = %(path)s
+%(headers)s
+"""
+# POSTs an answer to each invitation in turn; each pass flips every answer, starting from the
+# opposite of the answer stored when the run begins (read from the database), so that every
+# POST is a change of answer, a real write.
+_WRK_RSVP = """
+statuses = {}
+local paths = {%(paths)s}
+local current = {%(current)s}
+local token = %(token)s
+local sent = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+%(headers)s
+function request()
+  local i = sent %% #paths + 1
+  local answer = (current[i] == "yes") and "no" or "yes"
+  current[i] = answer
+  sent = sent + 1
+  return wrk.format(nil, paths[i], nil, "csrfmiddlewaretoken=" .. token .. "&answer=" .. answer)
+end
+"""
+
+
+def wrk_available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def _lua(value: str) -> str:
+    return json.dumps(value)  # a JSON string of ASCII text is a valid Lua string literal
+
+
+def _lua_headers(headers: dict[str, str]) -> str:
+    return "\n".join(f"wrk.headers[{_lua(k)}] = {_lua(v)}" for k, v in headers.items())
+
+
+def wrk_get_script(path: str, headers: dict[str, str]) -> str:
+    return _WRK_GET % {"path": _lua(path), "headers": _lua_headers(headers)} + _WRK_REPORT
+
+
+def wrk_rsvp_script(paths: list[str], current: list[str], token: str, headers: dict) -> str:
+    return (
+        _WRK_RSVP
+        % {
+            "paths": ", ".join(map(_lua, paths)),
+            "current": ", ".join(map(_lua, current)),
+            "token": _lua(token),
+            "headers": _lua_headers(headers),
+        }
+        + _WRK_REPORT
+    )
+
+
+def run_wrk(
+    port: int, script: str, *, duration: float, connections: int = WRK_CONNECTIONS
+) -> LoadResult:
+    """Run wrk (one thread) with a Lua script from wrk_*_script; parse its JSON line."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    try:
+        command = ["wrk", "--threads", "1", "--connections", str(connections)]
+        command += ["--duration", f"{max(1, round(duration))}s", "--timeout", "60s"]
+        command += ["--script", file.name, f"http://{HOST}:{port}"]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 120)  # noqa: S603
+    finally:
+        os.unlink(file.name)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WRK_JSON ")), None)
+    if done.returncode or line is None:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    data = json.loads(line.removeprefix("WRK_JSON "))
+    return LoadResult(
+        seconds=data["duration_us"] / 1e6,
+        statuses=Counter({int(k): v for k, v in data["statuses"].items()}),
+        failures=data["socket_errors"],
+        tool="wrk",
+        counted=data["requests"],
+        percentiles_ms={p: data[f"p{p}_us"] / 1000 for p in (50, 95, 99)},
+    )
 
 
 def run_load(
@@ -266,9 +395,16 @@ def prepare(size: str, *, collectstatic: bool) -> dict:
         call_command("collectstatic", interactive=False, verbosity=0)
     seeded, seed_seconds = _seed_if_needed(size)
     targets = _targets(size)
+    summary = _refresh_progress_summary()
     for target in targets:
-        target["queries"], target["sql"] = count_queries(target["user"], target["path"])
         target["session"] = new_session(target["user"])
+        try:
+            target["queries"], target["sql"] = count_queries(target["user"], target["path"])
+        except RuntimeError as exc:  # a page not built yet: reported, not measured
+            target["unavailable"] = str(exc)
+            if target["name"].startswith("dashboard") and summary:
+                target["unavailable"] += f" ({summary})"
+            print(f"  {target['name']}: {target['unavailable']}", flush=True)
         target["user"] = target["user"].email
     from stakeholders import scale
 
@@ -279,6 +415,19 @@ def prepare(size: str, *, collectstatic: bool) -> dict:
         "cookie_name": settings.SESSION_COOKIE_NAME,
         "targets": targets,
     }
+
+
+def _refresh_progress_summary() -> str:
+    """Fill the per-city progress summary the dashboard reads (issue #8; Celery keeps it
+    fresh in production). Return why it could not be, or ""."""
+    try:
+        from workinggroups.progress_summary import refresh_all
+    except ImportError as exc:
+        return f"workinggroups.progress_summary.refresh_all is missing: {exc}"
+    start = time.perf_counter()
+    cities = refresh_all()
+    print(f"  progress summary refreshed: {cities} cities in {time.perf_counter() - start:.1f} s")
+    return ""
 
 
 def _seed_if_needed(size: str) -> tuple[bool, float]:
@@ -311,15 +460,19 @@ def _targets(size: str) -> list[dict]:
         {"name": "coordinator_home", "user": coordinator, "path": "/"},
         {"name": "city_page", "user": coordinator, "path": f"/cities/{city.slug}/"},
         {"name": "group_page", "user": coordinator, "path": f"/groups/{group.pk}/"},
-        # Issue #6: the directory of a big city filtered by leg, and its four-leg balance.
+        # Issue #6: the roster (directory) of a big city filtered by leg, paginated, and
+        # its four-leg balance.
         {
-            "name": "directory",
+            "name": "roster",
             "user": staff,
             "path": f"/cities/{big.slug}/directory/?leg=law_enforcement",
         },
         {"name": "city_balance", "user": staff, "path": f"/groups/cities/{big.slug}/balance/"},
         # Issue #7: training coverage of every city (fifty a page), from the scale data.
         {"name": "training_coverage", "user": staff, "path": "/trainings/coverage/"},
+        # Issue #8: the cross-pilot dashboard, fifty cities a page and every city at once.
+        {"name": "dashboard", "user": staff, "path": "/progress/"},
+        {"name": "dashboard_all", "user": staff, "path": "/progress/all/"},
     ]
 
 
@@ -386,7 +539,8 @@ def count_queries(user, path: str) -> tuple[int, list[str]]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(SERVER_NAME=HOST)  # ALLOWED_HOSTS is 127.0.0.1 only, as for gunicorn
+    # ALLOWED_HOSTS is 127.0.0.1 only, as for gunicorn; an error is a status, not a crash.
+    client = Client(SERVER_NAME=HOST, raise_request_exception=False)
     client.force_login(user)
     client.get(path)
     with CaptureQueriesContext(connection) as captured:

@@ -196,3 +196,18 @@ def test_rsvp_post_costs_the_same_queries_with_5_or_50_invitations(client, group
     counts_large = (_post_queries(client, large[3], "yes"), _post_queries(client, large[0], "no"))
     assert counts_small == counts_large
     assert Invitation.objects.get(pk=large[2].pk).promoted_at is not None
+
+
+def test_rsvp_post_stays_within_issue_9s_query_budget(client, group):
+    # Lock the convening, read the invitation, write it, in one transaction (5 with the
+    # savepoint); a yes to a convening with a capacity also counts the seats. A seat freed
+    # while others wait costs more (promote, plan the promotion's mail): rare, and constant
+    # (test_rsvp_post_costs_the_same_queries_with_5_or_50_invitations).
+    plain = factories.invite(factories.convening(group), factories.person(group.city))
+    full = _full_convening(group, 5)
+    counts = [
+        _post_queries(client, plain, "yes"),
+        _post_queries(client, plain, "no"),
+        _post_queries(client, full[3], "yes"),
+    ]
+    assert counts == [5, 5, 6]

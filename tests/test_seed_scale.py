@@ -4,13 +4,16 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count, F, Q
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from briefings.models import Delivery
 from stakeholders import scale
 from stakeholders.models import City, Leg, Person
 from tests import factories
-from workinggroups.models import Attendance, Invitation, WorkingGroup
+from workinggroups.models import Attendance, Convening, Invitation, WorkingGroup
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +34,38 @@ def _delivery_constraint_accepts_sent() -> bool:
 def test_tiny_size_writes_the_asked_numbers_of_rows():
     seed()
     assert scale.sizes_present() == TINY
+
+
+def test_the_default_size_is_issue_9s():
+    assert scale.SIZES["full"] == scale.Sizes(
+        cities=1_000,
+        people=40_000,
+        convenings=200_000,
+        invitations=2_000_000,
+        completions=200_000,
+        briefings=500,
+    )
+    with pytest.raises(CommandError, match="Sizes\\(cities=1000, people=40000"):
+        call_command("seed_scale", stdout=StringIO())  # the full size, refused without --yes
+
+
+def test_rows_are_written_in_bulk_not_one_query_each():
+    with CaptureQueriesContext(connection) as captured:
+        seed()
+    rows = sum(scale.count_rows().values())
+    assert rows > 4_000
+    assert len(captured) < 200  # a handful per table, whatever the row count
+
+
+def test_convenings_are_past_and_upcoming_with_answers_open():
+    seed()
+    now = timezone.now()
+    convenings = Convening.objects.filter(group__city__slug__startswith=scale.PREFIX)
+    assert convenings.filter(starts_at__lt=now, status="held").exists()
+    upcoming = convenings.filter(starts_at__gt=now, status="scheduled")
+    assert upcoming.exists()
+    assert Invitation.objects.filter(convening__in=upcoming, response="pending").exists()
+    assert not convenings.filter(starts_at__gt=now, status="held").exists()
 
 
 def test_options_override_the_size():

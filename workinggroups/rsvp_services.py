@@ -24,11 +24,12 @@ class RefusalReason(StrEnum):
 
 
 class AnswerRefused(Exception):
-    """The answer was not taken; nothing changed."""
+    """The answer was not taken; nothing changed. `convening` is set when one was found."""
 
-    def __init__(self, reason: RefusalReason) -> None:
+    def __init__(self, reason: RefusalReason, convening: Convening | None = None) -> None:
         super().__init__(reason.value)
         self.reason = reason
+        self.convening = convening
 
 
 @dataclass(frozen=True)
@@ -62,19 +63,23 @@ def invitation_answer(
     if answer not in ANSWERS:
         raise ValueError(f"not an answer: {answer!r}")
     with transaction.atomic():
-        # The convening's row is the lock every answer to it waits on.
-        convening = (
-            Convening.objects.select_for_update(of=("self",))
-            .select_related("group__city")
-            .filter(invitations__pk=invitation_id, invitations__person_id=person_id)
-            .first()
+        # The convening's row is the lock every answer to it waits on. Only that row: the
+        # invitation is read after the lock is held (a row read in the same statement could
+        # be a version from before the wait), and promotions lock invitations after it.
+        convening = next(
+            iter(
+                Convening.objects.select_for_update(of=("self",))
+                .filter(invitations__pk=invitation_id, invitations__person_id=person_id)
+                .order_by()[:1]
+            ),
+            None,
         )
         if convening is None:
             raise AnswerRefused(RefusalReason.INVALID)
         now = timezone.now()
         refusal = answer_window_refusal(convening, now)
         if refusal is not None:
-            raise AnswerRefused(refusal)
+            raise AnswerRefused(refusal, convening)
         invitation = Invitation.objects.get(pk=invitation_id)
         invitation.convening = convening
         if invitation.response == answer:
@@ -88,7 +93,10 @@ def invitation_answer(
         else:
             invitation.waitlisted_at = None
         invitation.save(update_fields=["response", "responded_at", "waitlisted_at"])
-        promoted = promote_waiting(convening, seats=1, now=now) if had_seat else []
+        # Without a capacity nobody waits (a capacity removed promotes everyone waiting:
+        # convening_services._fill_free_seats), so a freed seat has no one to go to.
+        frees_a_seat = had_seat and convening.capacity is not None
+        promoted = promote_waiting(convening, seats=1, now=now) if frees_a_seat else []
     return AnswerResult(invitation, invitation.waitlisted_at is not None, promoted)
 
 

@@ -32,6 +32,36 @@ def rsvp(request, token: str):
     if claim is None:
         return _refused(request, "invalid")
     invitation_id, person_id = claim
+    form = None
+    if request.method == "POST":
+        form = AnswerForm(request.POST)
+        # The common case goes straight to the service, whose locked read finds the
+        # convening: no page to render, so nothing else to load.
+        if form.is_valid() and not _signed_in_as_someone_else(request, person_id):
+            try:
+                result = invitation_answer(
+                    invitation_id=invitation_id,
+                    person_id=person_id,
+                    answer=form.cleaned_data["answer"],
+                    actor=request.user,
+                )
+            except AnswerRefused as error:
+                if error.reason != RefusalReason.STARTED:  # started: the page says so, below
+                    return _refused(request, error.reason.value, convening=error.convening)
+            else:
+                messages.success(request, answer_message(result))
+                # Post/redirect/get: reloading the page does not answer again.
+                return redirect(request.path)
+    return _page(request, invitation_id, person_id, form)
+
+
+def _signed_in_as_someone_else(request, person_id: int) -> bool:
+    return request.user.is_authenticated and request.user.person_id != person_id
+
+
+def _page(request, invitation_id: int, person_id: int, form):
+    """The convening and the answer buttons; for a POST, the form's errors or why no answer
+    is taken now (410)."""
     invitation = (
         Invitation.objects.select_related("convening__group__city", "person")
         .filter(pk=invitation_id, person_id=person_id)
@@ -40,28 +70,13 @@ def rsvp(request, token: str):
     if invitation is None:
         return _refused(request, "invalid")
     # A forwarded link opened by someone signed in as another person answers for no one.
-    if request.user.is_authenticated and request.user.person_id != person_id:
+    if _signed_in_as_someone_else(request, person_id):
         return _refused(request, "other_person")
     convening = invitation.convening
     refusal = answer_window_refusal(convening)
     if refusal in (RefusalReason.CANCELLED, RefusalReason.ENDED):
         return _refused(request, refusal.value, convening=convening)
-    if request.method == "POST":
-        form = AnswerForm(request.POST)
-        if refusal is None and form.is_valid():
-            try:
-                result = invitation_answer(
-                    invitation_id=invitation.pk,
-                    person_id=person_id,
-                    answer=form.cleaned_data["answer"],
-                    actor=request.user,
-                )
-            except AnswerRefused as error:
-                return _refused(request, error.reason.value, convening=convening)
-            messages.success(request, answer_message(result))
-            # Post/redirect/get: reloading the page does not answer again.
-            return redirect(request.path)
-    else:
+    if form is None:
         wanted = request.GET.get("answer")
         preselect = wanted if wanted in ("yes", "no", "maybe") else None
         if preselect is None and invitation.response != "pending":
