@@ -163,6 +163,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # The dashboard's per-city summaries (workinggroups/progress_summary.py): stale ones every
+    # five minutes (batches of 200, at most 120 s, then the oldest rows past 6 h); all nightly.
+    "refresh-stale-progress": {
+        "task": "workinggroups.progress_tasks.refresh_stale_progress",
+        "schedule": 300.0,
+    },
+    "refresh-all-progress": {
+        "task": "workinggroups.progress_tasks.refresh_all_progress",
+        "schedule": crontab(minute=0, hour=8),
+    },
     # Funder's reports (workinggroups/report_services.py): restart builds a killed worker
     # left running (once; a second stall fails them), resend queued ones nobody took.
     "requeue-stuck-progress-reports": {

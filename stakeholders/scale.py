@@ -99,7 +99,10 @@ MODULES = [
     ("Post-incident response", "tertiary"),
     ("Social cohesion and safety after harm", "tertiary"),
 ]
-PAST_DAYS, FUTURE_DAYS = 730, 180
+# Convenings spread over the last two years and the next two: a little over half are
+# upcoming, so that the full size has the 100,000 upcoming convenings with reminders due that
+# issue #9's reminder sweep is measured over (5% of upcoming ones are cancelled).
+PAST_DAYS, FUTURE_DAYS = 700, 800
 
 
 def spread(total: int, capacities: list[int]) -> list[int]:

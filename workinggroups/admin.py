@@ -8,9 +8,13 @@ from workinggroups.models import (
     Convening,
     ConveningMessage,
     ConveningSeries,
+    CityProgress,
     ExistingInitiative,
+    FrameworkVersion,
     Invitation,
     Membership,
+    MilestoneRecord,
+    ProgressReport,
     WorkingGroup,
 )
 
@@ -95,3 +99,34 @@ class ConveningMessageAdmin(ReadOnlyAdmin):
 class CalendarFeedAdmin(ReadOnlyAdmin):
     list_display = ["person", "created_at", "revoked_at"]
     exclude = ["token"]
+
+
+# Progress (issue #8): milestones and framework versions are changed in the portal, where each
+# change is audited; the summaries and reports are written by Celery. The admin only shows them.
+@admin.register(MilestoneRecord)
+class MilestoneRecordAdmin(ReadOnlyAdmin):
+    list_display = ["city", "milestone", "reached_on", "recorded_at"]
+    list_filter = ["milestone", "city"]
+    list_select_related = ["city"]
+
+
+@admin.register(FrameworkVersion)
+class FrameworkVersionAdmin(ReadOnlyAdmin):
+    list_display = ["city", "number", "title", "status", "adopted_on", "adoption_instrument"]
+    list_filter = ["status", "city"]
+    list_select_related = ["city"]
+
+
+@admin.register(CityProgress)
+class CityProgressAdmin(ReadOnlyAdmin):
+    list_display = ["city", "milestones_reached", "warning_count", "refreshed_at", "stale"]
+    list_filter = ["stale"]
+    list_select_related = ["city"]
+    exclude = ["row_html", "compact_html"]
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(ReadOnlyAdmin):
+    list_display = ["requested_at", "city", "period_start", "period_end", "status"]
+    list_filter = ["status"]
+    list_select_related = ["city"]

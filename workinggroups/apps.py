@@ -8,4 +8,10 @@ class WorkinggroupsConfig(AppConfig):
 
     def ready(self) -> None:
         # Connect the outbound ledger's receivers to the convening signals.
-        from workinggroups import outbound  # noqa: F401
+        # Mark the dashboard's city summaries stale when a record they count changes.
+        from workinggroups import (
+            outbound,  # noqa: F401
+            progress_signals,
+        )
+
+        progress_signals.connect()

@@ -19,12 +19,11 @@ from briefings.forms import attachment_max_bytes
 from briefings.uploads import SizeLimitHandler
 from stakeholders.models import City
 from stakeholders.permissions import access_city_by_slug
-from workinggroups import activity
+from workinggroups import activity, progress_summary
 from workinggroups import milestone_services as services
 from workinggroups.milestone_forms import MilestoneRecordForm
 from workinggroups.milestones import DERIVED, RECORDABLE, milestone_path
 from workinggroups.models import (
-    CityProgress,
     FrameworkStatus,
     FrameworkVersion,
     Milestone,
@@ -71,7 +70,8 @@ def city_progress(request, slug: str):
         "rows": rows,
         "reached": sum(1 for status in path if status.reached),
         "total": len(path),
-        "summary": CityProgress.objects.filter(city=city).first(),
+        # Refreshed on the spot when missing or stale: one city is a few dozen small queries.
+        "summary": progress_summary.ensure_fresh(city),
         "framework": _framework_summary(city),
         "latest": activity.city_activity(city, limit=LATEST_ACTIVITY, path=path),
     }

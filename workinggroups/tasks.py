@@ -12,6 +12,11 @@ from celery import Task, shared_task
 
 from outbox import worker as ledger_worker
 from workinggroups import convening_mail, outbound
+from workinggroups.progress_tasks import (  # noqa: F401  (registers them with the worker)
+    refresh_all_progress,
+    refresh_cities_progress,
+    refresh_stale_progress,
+)
 from workinggroups.report_tasks import (  # noqa: F401  (registers them with the worker)
     build_progress_report,
     requeue_stuck_progress_reports,

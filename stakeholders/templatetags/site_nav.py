@@ -66,9 +66,10 @@ def site_nav(context) -> SafeString:
     links = _links(get_language(), get_script_prefix())
     match = getattr(request, "resolver_match", None)
     here = match.url_name if match is not None else None
-    staff = bool(viewer and viewer.is_network_staff)
-    coordinator = bool(viewer and viewer.is_coordinator)
     member = bool(viewer and viewer.is_member)
+    staff = bool(viewer and viewer.is_network_staff)
+    # Asked only when needed: for staff it would cost a permission query on every page.
+    coordinator = bool(viewer and not staff and viewer.is_coordinator)
 
     home_key = "home_staff" if staff else "home_coordinator" if coordinator else "home_member"
     items = []

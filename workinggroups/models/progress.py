@@ -9,6 +9,7 @@ enters one (the funder's rule).
 """
 
 import uuid
+from functools import cached_property
 
 from django.conf import settings
 from django.db import models
@@ -232,6 +233,29 @@ class CityProgress(models.Model):
     open_action_items = models.PositiveIntegerField(_("open action items"), default=0)
     warning_count = models.PositiveSmallIntegerField(_("warnings"), default=0)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    # The compact row of the 1,000-city page reads these few columns and never decodes
+    # JSON (0005): the milestone path as "1"/"0" per milestone in path order, the share
+    # of current members trained and of delivered briefings read (percent, empty when there
+    # is nothing to judge), the institutionalisation status (a code), and the warnings as
+    # space-separated codes (words are chosen at display time, in the reader's language).
+    milestone_path = models.CharField(_("milestone path"), max_length=14, blank=True, default="")
+    trained_percent = models.PositiveSmallIntegerField(_("trained (%)"), null=True, blank=True)
+    read_rate = models.PositiveSmallIntegerField(_("read rate (%)"), null=True, blank=True)
+    institution_status = models.CharField(
+        _("institutionalisation"), max_length=32, blank=True, default=""
+    )
+    warning_codes = models.CharField(_("warning codes"), max_length=400, blank=True, default="")
+    # What a row of the paginated dashboard draws (the legs, the quarters, the warnings):
+    # a few hundred bytes read fifty times a request, apart from `figures` (kilobytes,
+    # stored out of line) so the page's query never reads those.
+    dashboard_row = models.JSONField(_("dashboard row"), default=dict, blank=True)
+    # The dashboard's cells for this city (after the city's own cell), written at refresh
+    # time in `html_language` by workinggroups.progress_display from the columns above, with
+    # every text escaped: a request pastes them instead of drawing fifty rows of charts
+    # (issue #9's budget). In another language the page draws them from the columns.
+    row_html = models.TextField(_("dashboard cells"), blank=True, default="")
+    compact_html = models.TextField(_("compact cells"), blank=True, default="")
+    html_language = models.CharField(_("cells' language"), max_length=15, blank=True, default="")
     figures = models.JSONField(_("figures"), default=dict, blank=True)
 
     class Meta:
@@ -245,6 +269,13 @@ class CityProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city} progress"
+
+    @cached_property
+    def display(self):
+        """The summary as the pages show it: figures, words and charts (SummaryView)."""
+        from workinggroups.progress_display import SummaryView
+
+        return SummaryView(self)
 
 
 class ReportStatus(models.TextChoices):
