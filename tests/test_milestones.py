@@ -514,3 +514,15 @@ def test_the_demo_cities_walk_the_path(monkeypatch):
     before = list(MilestoneRecord.objects.order_by("pk").values())
     demo.seed(password="a-long-demo-password-1")
     assert list(MilestoneRecord.objects.order_by("pk").values()) == before
+
+
+def test_the_city_progress_page_shows_figures_and_no_template_comments(client, group, staff_user):
+    factories.attend(
+        factories.convening(group, days_from_now=-3, status="held"),
+        group.memberships.first().person,
+    )
+    client.force_login(staff_user)
+    body = client.get(reverse("city_progress", kwargs={"slug": group.city.slug})).content.decode()
+    assert body.count('id="progress-figures-heading"') == 1
+    assert "{#" not in body and "#}" not in body and "{%" not in body
+    assert "1 convening held" in body  # refreshed on the spot: the summary did not exist
