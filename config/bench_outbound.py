@@ -18,10 +18,15 @@ reminders (after gunicorn stops, in its own Django process, `sweep` below):
      Scan on the ledger allowed.
   4. Puts the claimed rows back to pending at their real due time, so the next run is alike.
 
-rsvp (through gunicorn, between two /ping runs): signed links for invitations of upcoming
-convenings, one per convening; a GET of an answer page gives the CSRF cookie and form token,
-then wrk POSTs answers to each invitation in turn, each the opposite of the one stored, so
-every POST changes an answer (Python threads do the same when wrk is missing). Afterwards the
+rsvp (through gunicorn, between two /ping runs; issue #9: the signed-in RSVP POST):
+RSVP_MEMBERS random people of the scale data, each answering RSVP_PER_MEMBER of their
+invitations to random upcoming convenings of their city, are signed in (an account made for
+each, a session stored as a sign-in stores it); the member's home page gives the CSRF cookie
+and form token; after a warm-up pass (every invitation answered once, every session seen),
+wrk POSTs answers to /groups/convenings/<id>/answer/ in turn, each request with its member's
+session cookie, each answer the opposite of the one stored, so every POST changes an answer
+(Python threads do the same when wrk is missing). Then, informational and shorter, the same
+through the anonymous signed links (/rsvp/<token>/) of other convenings. Afterwards the
 database must hold one row per (convening, person) and every invitation answered. The query
 count of one POST each way is taken in-process at tiny and at scale (`rsvp-prepare` below).
 """
@@ -43,7 +48,13 @@ from config import benchtools as bt
 
 # Upcoming convenings whose reminders are all made due (issue #9: 100,000 at full scale).
 DUE_CONVENINGS = {"tiny": 50, "small": 2_000, "full": 100_000}
+# Signed-in members answering (issue #9's rsvp), each to RSVP_PER_MEMBER of their invitations
+# to random upcoming convenings; RSVP_INVITATIONS signed links for the informational row,
+# measured for at most LINK_SECONDS.
+RSVP_MEMBERS = 8
+RSVP_PER_MEMBER = 5
 RSVP_INVITATIONS = 40
+LINK_SECONDS = 3.0
 # Issue #9: convenings/s >= 0.05 of a plain iteration over the same rows.
 MIN_SWEEP_RATIO = 0.05
 # Kept from the first version: rows/s >= 0.3 of a plain UPDATE-by-id loop over the same rows.
@@ -65,7 +76,8 @@ def _child(env: dict[str, str], *args: str) -> dict:
 
 
 def prepare_rsvp(env: dict[str, str]) -> dict:
-    """Tokens (signed with env's SECRET_KEY, the server's) and one POST's query count."""
+    """Members' sessions (signed with env's SECRET_KEY, the server's) with their invitations,
+    signed links for the informational row, and one POST's query count each way."""
     return _child(env, "rsvp-prepare")
 
 
@@ -74,58 +86,80 @@ def run_sweep(env: dict[str, str], scale: str) -> dict:
     return _child(env, "sweep", "--convenings", str(DUE_CONVENINGS[scale]))
 
 
-class RsvpLoad:
-    """POSTs answers to the prepared invitations; one shared ticket counter, so the answers
-    keep alternating per invitation across the warm-up and the measurement."""
-
-    def __init__(self, port: int, prep: dict) -> None:
-        self.port, self.invitations = port, prep["invitations"]
-        self.tickets, self.lock = itertools.count(), threading.Lock()
-
-    def _answer(self, ticket: int) -> tuple[str, str]:
-        invitation = self.invitations[ticket % len(self.invitations)]
-        flip = (ticket // len(self.invitations)) % 2 == 0
-        first = "no" if invitation["response"] == "yes" else "yes"
-        return invitation["path"], first if flip else ("yes" if first == "no" else "no")
-
-    def _csrf(self, conn: http.client.HTTPConnection) -> tuple[str, str]:
-        """GET an answer page: the CSRF cookie and the form's token, as a browser has them."""
-        conn.request("GET", self.invitations[0]["path"])
+def _csrf(port: int, path: str, cookie: str | None) -> tuple[str, str]:
+    """GET a page with an answer form: the CSRF cookie and the form's token, as a browser
+    has them. The CSRF cookie is not tied to the session: one serves every member."""
+    conn = http.client.HTTPConnection(bt.HOST, port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
         response = conn.getresponse()
         body = response.read()
-        cookie = next(
-            (
-                value.split(";", 1)[0]
-                for header, value in response.getheaders()
-                if header.lower() == "set-cookie" and value.startswith("csrftoken=")
-            ),
-            None,
-        )
-        field = CSRF_FIELD.search(body)
-        if response.status != 200 or cookie is None or field is None:
-            raise RuntimeError(f"RSVP page answered {response.status} without a CSRF token")
-        return cookie, field.group(1).decode()
+    finally:
+        conn.close()
+    csrf_cookie = next(
+        (
+            value.split(";", 1)[0]
+            for header, value in response.getheaders()
+            if header.lower() == "set-cookie" and value.startswith("csrftoken=")
+        ),
+        None,
+    )
+    field = CSRF_FIELD.search(body)
+    if response.status != 200 or csrf_cookie is None or field is None:
+        raise RuntimeError(f"GET {path} answered {response.status} without a CSRF token")
+    return csrf_cookie, field.group(1).decode()
 
-    def run(self, *, concurrency: int, duration: float, max_requests: int) -> bt.LoadResult:
+
+class RsvpLoad:
+    """POSTs answers to the prepared invitations in turn, each the opposite of the answer
+    stored (`current`, read from the database), so that every POST changes an answer. Each
+    request carries its own Cookie header: the member's session (none for a signed link)
+    and the CSRF cookie."""
+
+    def __init__(self, port: int, invitations: list[dict], csrf: tuple[str, str]) -> None:
+        self.port, self.invitations = port, invitations
+        self.csrf_cookie, self.token = csrf
+        self.tickets, self.lock = itertools.count(), threading.Lock()
+
+    def cookie(self, invitation: dict) -> str:
+        session = invitation.get("cookie")
+        return f"{session}; {self.csrf_cookie}" if session else self.csrf_cookie
+
+    def body(self, answer: str) -> str:
+        return urlencode({"csrfmiddlewaretoken": self.token, "answer": answer})
+
+    def wrk_script(self, current: list[str]) -> str:
+        rows = ", ".join(
+            f"{{{bt._lua(i['path'])}, {bt._lua(self.cookie(i))}, {bt._lua(answer)}}}"
+            for i, answer in zip(self.invitations, current, strict=True)
+        )
+        return _WRK_RSVP % {"rows": rows, "token": bt._lua(self.token)} + bt._WRK_REPORT
+
+    def run(
+        self, current: list[str], *, concurrency: int, duration: float, max_requests: int
+    ) -> bt.LoadResult:
         result, deadline = bt.LoadResult(seconds=0.0), time.perf_counter() + duration
-        done = itertools.count()
+        done, current = itertools.count(), list(current)
+
+        def next_post() -> tuple[dict, str]:
+            with self.lock:
+                i = next(self.tickets) % len(self.invitations)
+                current[i] = "no" if current[i] == "yes" else "yes"
+                return self.invitations[i], current[i]
 
         def worker() -> None:
             conn = http.client.HTTPConnection(bt.HOST, self.port, timeout=120)
-            try:
-                cookie, token = self._csrf(conn)
-            except (OSError, http.client.HTTPException, RuntimeError) as exc:
-                with self.lock:
-                    result.failures += 1
-                    result.statuses[f"csrf: {exc}"] += 1
-                return
-            headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
             while time.perf_counter() < deadline and next(done) < max_requests:
-                path, answer = self._answer(next(self.tickets))
-                body = urlencode({"csrfmiddlewaretoken": token, "answer": answer})
+                invitation, answer = next_post()
+                headers = {
+                    "Cookie": self.cookie(invitation),
+                    "Content-Type": "application/x-www-form-urlencoded",
+                }
                 start = time.perf_counter()
                 try:
-                    conn.request("POST", path, body=body, headers=headers)
+                    conn.request(
+                        "POST", invitation["path"], body=self.body(answer), headers=headers
+                    )
                     response = conn.getresponse()
                     response.read()
                 except (OSError, http.client.HTTPException):
@@ -148,6 +182,25 @@ class RsvpLoad:
         return result
 
 
+# POSTs an answer to each invitation in turn, with its own Cookie header; each pass flips
+# every answer, starting from the opposite of the answer stored when the run begins.
+_WRK_RSVP = """
+statuses = {}
+local rows = {%(rows)s}
+local token = %(token)s
+local sent = 0
+function request()
+  local row = rows[sent %% #rows + 1]
+  local answer = (row[3] == "yes") and "no" or "yes"
+  row[3] = answer
+  sent = sent + 1
+  local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = row[2]}
+  local body = "csrfmiddlewaretoken=" .. token .. "&answer=" .. answer
+  return wrk.format("POST", row[1], headers, body)
+end
+"""
+
+
 def _current_answers(database_url: str, ids: list[int]) -> list[str]:
     """The answers stored now, in the order of `ids` (the bench process has no Django)."""
     import psycopg
@@ -163,69 +216,104 @@ def _current_answers(database_url: str, ids: list[int]) -> list[str]:
 
 def check_rows(database_url: str, prep: dict, since: float) -> dict:
     """After the run: one invitation row per (convening, person) in the convenings answered,
-    and every answered invitation written during the run."""
+    and every answered invitation (signed in, and by signed link) written during the run."""
     import psycopg
 
     ids = [invitation["id"] for invitation in prep["invitations"]]
+    link_ids = [invitation["id"] for invitation in prep.get("links", [])]
     with psycopg.connect(database_url, autocommit=True) as conn:
         duplicates = conn.execute(
             "SELECT count(*) FROM (SELECT convening_id, person_id FROM workinggroups_invitation"
             " WHERE convening_id IN (SELECT convening_id FROM workinggroups_invitation"
             " WHERE id = ANY(%s)) GROUP BY 1, 2 HAVING count(*) > 1) twice",
-            [ids],
+            [ids + link_ids],
         ).fetchone()[0]
-        written = conn.execute(
-            "SELECT count(*) FROM workinggroups_invitation WHERE id = ANY(%s)"
-            " AND responded_at >= to_timestamp(%s)",
-            [ids, since],
-        ).fetchone()[0]
-    return {"duplicate_pairs": duplicates, "written": written, "invitations": len(ids)}
+
+        def written(pks: list[int]) -> int:
+            return conn.execute(
+                "SELECT count(*) FROM workinggroups_invitation WHERE id = ANY(%s)"
+                " AND responded_at >= to_timestamp(%s)",
+                [pks, since],
+            ).fetchone()[0]
+
+        return {
+            "duplicate_pairs": duplicates,
+            "written": written(ids),
+            "invitations": len(ids),
+            "links_written": written(link_ids),
+            "links": len(link_ids),
+        }
+
+
+def _load(server: bt.Server, loader: RsvpLoad, args, database_url: str, duration: float):
+    """Warm up (every invitation answered once, so each session has had its first visit),
+    then the measured run, with the worker's CPU time."""
+    ids = [invitation["id"] for invitation in loader.invitations]
+    warm = loader.run(
+        _current_answers(database_url, ids),
+        concurrency=1,
+        duration=60,
+        max_requests=len(ids),
+    )
+    if warm.answered(302) != len(ids):
+        raise RuntimeError(f"RSVP POST did not answer 302 when warming up: {warm.statuses}")
+    current = _current_answers(database_url, ids)
+    cpu_before = server.worker_cpu_seconds()
+    if bt.wrk_available() and not args.python_loader:
+        result = bt.run_wrk(server.port, loader.wrk_script(current), duration=duration)
+    else:
+        result = loader.run(
+            current,
+            concurrency=args.concurrency,
+            duration=duration,
+            max_requests=args.max_requests,
+        )
+    result.worker_cpu_seconds = server.worker_cpu_seconds() - cpu_before
+    return result
 
 
 def measure_rsvp(server: bt.Server, prep: dict, args, database_url: str) -> bt.LoadResult:
-    if not bt.wrk_available():
-        load = RsvpLoad(server.port, prep)
-        load.run(concurrency=1, duration=2, max_requests=5)  # warm-up; statuses checked below
-        cpu_before = server.worker_cpu_seconds()
-        result = load.run(
-            concurrency=args.concurrency, duration=args.duration, max_requests=args.max_requests
-        )
-        result.worker_cpu_seconds = server.worker_cpu_seconds() - cpu_before
-        return result
-    loader = RsvpLoad(server.port, prep)
-    conn = http.client.HTTPConnection(bt.HOST, server.port, timeout=30)
-    try:
-        cookie, token = loader._csrf(conn)
-    finally:
-        conn.close()
-    paths = [invitation["path"] for invitation in prep["invitations"]]
-    ids = [invitation["id"] for invitation in prep["invitations"]]
-    headers = {"Cookie": cookie}
-
-    def run(duration: float) -> bt.LoadResult:
-        current = _current_answers(database_url, ids)
-        script = bt.wrk_rsvp_script(paths, current, token, headers)
-        return bt.run_wrk(server.port, script, duration=duration)
-
-    warm = run(1)
-    if not warm.answered(302):
-        raise RuntimeError(f"RSVP POST did not answer 302 when warming up: {warm.statuses}")
-    cpu_before = server.worker_cpu_seconds()
-    result = run(args.duration)
-    result.worker_cpu_seconds = server.worker_cpu_seconds() - cpu_before
+    """Issue #9's rsvp: members signed in (session cookie + CSRF token) POST answers to their
+    invitations. Then, informational and shorter, the same through signed links
+    (`.signed_link` of the result)."""
+    first = prep["invitations"][0]
+    csrf = _csrf(server.port, "/", first["cookie"])  # the member's home page: answer forms
+    result = _load(
+        server, RsvpLoad(server.port, prep["invitations"], csrf), args, database_url, args.duration
+    )
+    result.signed_link = None
+    if prep.get("links"):
+        link_csrf = _csrf(server.port, prep["links"][0]["path"], None)
+        loader = RsvpLoad(server.port, prep["links"], link_csrf)
+        duration = min(args.duration, LINK_SECONDS)
+        result.signed_link = _load(server, loader, args, database_url, duration)
     return result
+
+
+def _summary(load: bt.LoadResult, base: float) -> dict:
+    ok = load.answered(302)
+    requests_per_s = ok / load.seconds if load.seconds else 0.0
+    return {
+        "tool": load.tool,
+        "requests": load.requests,
+        "errors": load.errors_besides(302),
+        "statuses": {str(k): v for k, v in load.statuses.items()},
+        "requests_per_s": round(requests_per_s, 2),
+        "p50_ms": _number(load.p(50), 2),
+        "p95_ms": _number(load.p(95), 2),
+        "worker_cpu_ms_per_request": _number(load.cpu_ms_per_request, 2),
+        "ratio": round(requests_per_s / base, 5) if base else 0.0,
+    }
 
 
 def rsvp_result(
     prep: dict, tiny: dict, load: bt.LoadResult, baseline: dict, sizes: dict, rows: dict
 ) -> dict:
     """The rsvp row, in the pages' format. Success is the 302 of post/redirect/get; anything
-    else (a refusal, a CSRF failure, a rate limit) fails the benchmark, counted."""
-    ok = load.answered(302)
-    requests_per_s = ok / load.seconds if load.seconds else 0.0
-    base = baseline["baseline_requests_per_s"]
-    ratio = requests_per_s / base if base else 0.0
-    errors = load.errors_besides(302)
+    else (a 404, a CSRF failure, a rate limit) fails the benchmark, counted; a refusal is a
+    302 too, caught by the rows check (every invitation written during the run)."""
+    summary = _summary(load, baseline["baseline_requests_per_s"])
+    ratio, errors = summary["ratio"], summary["errors"]
     failures = []
     if ratio < MIN_RSVP_RATIO:
         failures.append(f"ratio {ratio:.4f} < {MIN_RSVP_RATIO:.4f}")
@@ -238,36 +326,48 @@ def rsvp_result(
     if worst > MAX_RSVP_QUERIES:
         failures.append(f"{prep['queries']} queries > {MAX_RSVP_QUERIES}")
     if errors:
-        statuses = {str(k): v for k, v in load.statuses.items()}
-        failures.append(f"{errors} requests not answered 302: {statuses}")
+        failures.append(f"{errors} requests not answered 302: {summary['statuses']}")
     if rows["duplicate_pairs"]:
         failures.append(f"{rows['duplicate_pairs']} (convening, person) pairs with two rows")
     if rows["written"] != rows["invitations"]:
         failures.append(f"{rows['written']} of {rows['invitations']} invitations answered")
+    link = getattr(load, "signed_link", None)
+    signed_link = None
+    if link is not None:  # informational: no target of its own
+        signed_link = {
+            "path": "/rsvp/<token>/ (POST)",
+            "user": "anonymous (signed link)",
+            **_summary(link, baseline["baseline_requests_per_s"]),
+            "queries": prep["link_queries"],
+            "queries_tiny": tiny.get("link_queries"),
+            "written": rows.get("links_written"),
+            "invitations": rows.get("links"),
+        }
+        print(
+            f"\nrsvp by signed link (informational): {signed_link['requests_per_s']:.1f} req/s,"
+            f" {signed_link['worker_cpu_ms_per_request']} cpu ms, ratio {signed_link['ratio']:.4f},"
+            f" {signed_link['queries']} queries ({signed_link['queries_tiny']} at tiny),"
+            f" {signed_link['errors']} errors, {signed_link['written']} of"
+            f" {signed_link['invitations']} invitations answered"
+        )
     return {
         "name": "rsvp",
-        "path": "/rsvp/<token>/ (POST)",
-        "user": "anonymous (signed link)",
-        "tool": load.tool,
+        "path": "/groups/convenings/<id>/answer/ (POST)",
+        "user": f"{prep['members']} members signed in (session cookie + CSRF token)",
         "dataset_sizes": sizes,
-        "requests": load.requests,
-        "errors": errors,
-        "statuses": {str(k): v for k, v in load.statuses.items()},
         "invitations": len(prep["invitations"]),
+        "members": prep["members"],
         "rows_check": rows,
-        "requests_per_s": round(requests_per_s, 2),
-        "p50_ms": _number(load.p(50), 2),
-        "p95_ms": _number(load.p(95), 2),
-        "worker_cpu_ms_per_request": _number(load.cpu_ms_per_request, 2),
+        **summary,
         "queries": prep["queries"],
         "queries_tiny": tiny["queries"],
         **baseline,
-        "ratio": round(ratio, 5),
         "target": {
             "min_ratio": MIN_RSVP_RATIO,
             "max_queries": MAX_RSVP_QUERIES,
             "queries": tiny["queries"],
         },
+        "signed_link": signed_link,
         "passed": not failures,
         "failures": failures,
     }
@@ -344,50 +444,138 @@ def _number(value: float, digits: int) -> float | None:
 
 # --- In a Django process ------------------------------------------------------------------------
 def _rsvp_prepare() -> dict:
+    import random
     from datetime import timedelta
 
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.db.models import F
     from django.utils import timezone
 
+    from stakeholders.models import Person
     from stakeholders.scale import PREFIX
     from workinggroups.models import ConveningStatus, Invitation
     from workinggroups.rsvp_tokens import make_rsvp_token
 
-    invitations = list(
-        Invitation.objects.filter(
-            convening__status=ConveningStatus.SCHEDULED,
-            # Far enough ahead that answers stay open for the whole run.
-            convening__starts_at__gt=timezone.now() + timedelta(days=2),
-            convening__group__city__slug__startswith=PREFIX,
-        )
-        .order_by("convening_id", "pk")
-        .distinct("convening_id")[:RSVP_INVITATIONS]  # one per convening: no shared row lock
+    # Far enough ahead that answers stay open for the whole run; the common case of the
+    # signed-in answer: a person invited to a convening of their own city's group.
+    upcoming = Invitation.objects.filter(
+        convening__status=ConveningStatus.SCHEDULED,
+        convening__starts_at__gt=timezone.now() + timedelta(days=2),
+        convening__group__city__slug__startswith=PREFIX,
+        person__city_id=F("convening__group__city_id"),
     )
-    if not invitations:
+    people = list(Person.objects.filter(city__slug__startswith=PREFIX).values_list("pk", flat=True))
+    rng = random.Random(9)  # random people and convenings, the same ones every run
+    rng.shuffle(people)
+    chosen, convenings = [], set()
+    for person_id in people:
+        mine = [
+            i
+            for i in upcoming.filter(person_id=person_id).order_by("pk")[:50]
+            if i.convening_id not in convenings
+        ]
+        if not mine:
+            continue
+        for invitation in rng.sample(mine, min(len(mine), RSVP_PER_MEMBER)):
+            chosen.append(invitation)
+            convenings.add(invitation.convening_id)
+        if len({i.person_id for i in chosen}) == RSVP_MEMBERS:
+            break
+    if not chosen:
         raise RuntimeError("no invitation to an upcoming scale convening")
-    paths = [f"/rsvp/{make_rsvp_token(invitation)}/" for invitation in invitations]
-    client = Client(SERVER_NAME=bt.HOST)
-    first, path = invitations[0], paths[0]
-    client.post(path, {"answer": "no"})  # warm; then both changes the load makes, counted
+    cookies = {}
+    for person_id in {i.person_id for i in chosen}:
+        cookies[person_id] = f"{_settings().SESSION_COOKIE_NAME}={_member_session(person_id)}"
+    chosen.sort(key=lambda i: (i.pk % 7, i.pk))  # members interleaved, not one after another
+    # Signed links, one per other convening (informational row).
+    links = list(
+        upcoming.exclude(convening_id__in=convenings)
+        .order_by("convening_id", "pk")
+        .distinct("convening_id")[:RSVP_INVITATIONS]
+    )
+    first = chosen[0]
+    queries, sql = _count_answer_queries(
+        _member_user(first.person_id), f"/groups/convenings/{first.convening_id}/answer/"
+    )
+    link_queries, _sql = _count_answer_queries(None, f"/rsvp/{make_rsvp_token(links[0])}/")
+    for invitation in [*chosen, *links]:
+        invitation.refresh_from_db(fields=["response"])
+    return {
+        # The two directions joined, so a change in either shows: "4+4".
+        "queries": queries,
+        "sql": sql,
+        "link_queries": link_queries,
+        "members": len(cookies),
+        "invitations": [
+            {
+                "id": i.pk,
+                "path": f"/groups/convenings/{i.convening_id}/answer/",
+                "cookie": cookies[i.person_id],
+                "response": i.response,
+            }
+            for i in chosen
+        ],
+        "links": [
+            {"id": i.pk, "path": f"/rsvp/{make_rsvp_token(i)}/", "response": i.response}
+            for i in links
+        ],
+    }
+
+
+def _settings():
+    from django.conf import settings
+
+    return settings
+
+
+def _member_user(person_id: int):
+    """The person's account, made (without a usable password) when they have none."""
+    from stakeholders.models import User
+
+    user = User.objects.filter(person_id=person_id).first()
+    if user is None:
+        user = User(email=f"rsvp-bench-{person_id}@bench.invalid", person_id=person_id)
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def _member_session(person_id: int) -> str:
+    """A session signed in as the person's account, seen just now by the idle timeout (as
+    after a first page), so the measured POSTs write nothing to it."""
+    from importlib import import_module
+
+    from stakeholders.middleware import _LAST_SEEN
+
+    key = bt.new_session(_member_user(person_id))
+    store = import_module(_settings().SESSION_ENGINE).SessionStore(session_key=key)
+    store[_LAST_SEEN] = int(time.time())
+    store.save()
+    return key
+
+
+def _count_answer_queries(user, path: str) -> tuple[str, list[str]]:
+    """Queries of one answer POST each way once warm (the second request, as
+    benchtools.count_queries counts pages): "yes" then "no", joined: "4+4"."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(SERVER_NAME=bt.HOST, raise_request_exception=False)
+    if user is not None:
+        client.force_login(user)
+    client.post(path, {"answer": "no"})  # warm: the session's first visit
     counted = {}
-    for answer in ("yes", "no"):  # no -> yes, then yes -> no (a seat freed: one query more)
+    for answer in ("yes", "no"):  # no -> yes, then yes -> no
+        client.cookies.pop("messages", None)  # a browser shows them on the next page
         with CaptureQueriesContext(connection) as captured:
             response = client.post(path, {"answer": answer})
         if response.status_code != 302:
-            raise RuntimeError(f"RSVP POST answered {response.status_code} in-process")
+            raise RuntimeError(f"RSVP POST {path} answered {response.status_code} in-process")
         counted[answer] = captured
-    first.refresh_from_db()
-    return {
-        # The two directions joined, so a change in either shows: "6+7".
-        "queries": "+".join(str(len(counted[a])) for a in ("yes", "no")),
-        "sql": [query["sql"] for query in counted["no"].captured_queries],
-        "invitations": [
-            {"id": i.pk, "path": p, "response": i.response}
-            for p, i in zip(paths, invitations, strict=True)
-        ],
-    }
+    return (
+        "+".join(str(len(counted[a])) for a in ("yes", "no")),
+        [query["sql"] for query in counted["no"].captured_queries],
+    )
 
 
 class _QueryCounter:

@@ -199,9 +199,11 @@ def test_rsvp_post_costs_the_same_queries_with_5_or_50_invitations(client, group
 
 
 def test_rsvp_post_stays_within_issue_9s_query_budget(client, group):
-    # Lock the convening, read the invitation, write it, in one transaction (5 with the
-    # savepoint); a yes to a convening with a capacity also counts the seats. A seat freed
-    # while others wait costs more (promote, plan the promotion's mail): rare, and constant
+    # An answer that neither takes nor frees a seat is one UPDATE (no transaction, no lock).
+    # A yes to a convening with a capacity goes the locked way: the UPDATE that did not take
+    # it, then a savepoint here (a transaction in production), the convening locked, the
+    # invitation read, the seats counted, the invitation written. A seat freed while others
+    # wait costs more (promote, plan the promotion's mail): rare, and constant
     # (test_rsvp_post_costs_the_same_queries_with_5_or_50_invitations).
     plain = factories.invite(factories.convening(group), factories.person(group.city))
     full = _full_convening(group, 5)
@@ -210,4 +212,122 @@ def test_rsvp_post_stays_within_issue_9s_query_budget(client, group):
         _post_queries(client, plain, "no"),
         _post_queries(client, full[3], "yes"),
     ]
-    assert counts == [5, 5, 6]
+    assert counts == [1, 1, 7]
+
+
+def _answer_queries(client, invitation, answer) -> int:
+    url = reverse("convening_answer", args=[invitation.convening_id])
+    client.cookies.pop("messages", None)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url, {"answer": answer})
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    invitation.refresh_from_db()
+    assert invitation.response == answer
+    return len(captured)
+
+
+def test_signed_in_answer_is_four_queries_with_few_or_many_invitations(client, group, settings):
+    """Issue #9's rsvp: the session, the account, the roles (middleware), then one UPDATE."""
+    settings.MFA_REQUIRED_FOR_MANAGERS = True  # as in production: the roles are read
+    user = factories.member_user(group)
+    few = factories.invite(factories.convening(group), user.person)
+    many = factories.invite(factories.convening(group), user.person)
+    for _ in range(40):
+        factories.invite(many.convening, factories.person(group.city), response="yes")
+    client.force_login(user)
+    client.get(reverse("home"))  # the session's first visit (the idle timeout writes it)
+    counts = [
+        _answer_queries(client, invitation, answer)
+        for invitation in (few, many)
+        for answer in ("yes", "no", "maybe")
+    ]
+    assert counts == [4] * 6
+
+
+def test_signed_in_answer_shows_the_answer_and_may_go_back_to_the_convening(client, member, group):
+    invitation = factories.invite(factories.convening(group), member.person)
+    client.force_login(member)
+    url = reverse("convening_answer", args=[invitation.convening_id])
+    response = client.post(url, {"answer": "maybe", "back": "detail"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse(
+        "convening_detail", args=[invitation.convening_id]
+    )
+    body = response.content.decode()
+    assert "your answer to" in body.lower() and "Maybe" in body
+    invitation.refresh_from_db()
+    assert invitation.response == "maybe" and invitation.responded_at is not None
+
+
+def test_signed_in_bad_answer_or_same_answer_changes_nothing(client, member, invitation):
+    client.force_login(member)
+    url = reverse("convening_answer", args=[invitation.convening_id])
+    response = client.post(url, {"answer": "perhaps"}, follow=True)
+    assert "Choose yes, no or maybe" in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.response == "pending"
+    client.post(url, {"answer": "yes"})
+    invitation.refresh_from_db()
+    answered_at = invitation.responded_at
+    response = client.post(url, {"answer": "yes"}, follow=True)
+    assert "your answer" in response.content.decode().lower()
+    invitation.refresh_from_db()
+    assert invitation.response == "yes" and invitation.responded_at == answered_at
+
+
+def test_a_person_invited_outside_their_city_cannot_answer_signed_in(client, group, other_city):
+    # Their own city is another: the convening is outside their scope (404), as its page is.
+    outsider = factories.user(person=factories.person(other_city))
+    invitation = factories.invite(factories.convening(group), outsider.person)
+    client.force_login(outsider)
+    url = reverse("convening_answer", args=[invitation.convening_id])
+    assert client.post(url, {"answer": "yes"}).status_code == 404
+    assert client.post(url, {"answer": "perhaps"}).status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.response == "pending"
+
+
+def test_a_coordinator_invited_to_their_city_answers_signed_in(client, group, other_city):
+    # A coordinator's own person record may sit in another city: their scope is the city
+    # they coordinate, so the answer goes the long way and is taken.
+    coordinator = factories.coordinator(group.city)
+    coordinator.person = factories.person(other_city)
+    coordinator.save()
+    invitation = factories.invite(factories.convening(group), coordinator.person)
+    client.force_login(coordinator)
+    url = reverse("convening_answer", args=[invitation.convening_id])
+    assert client.post(url, {"answer": "no"}).status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.response == "no"
+
+
+def test_signed_in_answers_keep_capacity_and_the_waitlist(client, group):
+    convening = factories.convening(group, capacity=1)
+    first, second = factories.member_user(group), factories.member_user(group)
+    invitations = [factories.invite(convening, u.person) for u in (first, second)]
+    url = reverse("convening_answer", args=[convening.pk])
+    for user in (first, second):
+        client.force_login(user)
+        client.post(url, {"answer": "yes"})
+    for invitation in invitations:
+        invitation.refresh_from_db()
+    assert invitations[0].has_seat and invitations[1].waitlisted_at is not None
+    client.force_login(first)
+    client.post(url, {"answer": "no"})
+    invitations[1].refresh_from_db()
+    assert invitations[1].has_seat and invitations[1].promoted_at is not None
+
+
+def test_a_waiting_yes_who_declines_leaves_the_line_and_promotes_no_one(client, group):
+    convening = factories.convening(group, capacity=1)
+    seated, waiting = factories.member_user(group), factories.member_user(group)
+    invitations = [factories.invite(convening, u.person) for u in (seated, waiting)]
+    url = reverse("convening_answer", args=[convening.pk])
+    for user in (seated, waiting):
+        client.force_login(user)
+        client.post(url, {"answer": "yes"})
+    client.post(url, {"answer": "maybe"})  # still signed in as the waiting one
+    for invitation in invitations:
+        invitation.refresh_from_db()
+    assert invitations[0].has_seat
+    assert invitations[1].response == "maybe" and invitations[1].waitlisted_at is None
+    assert invitations[1].promoted_at is None

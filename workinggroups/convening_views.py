@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,9 +13,26 @@ from stakeholders.models import Leg
 from workinggroups import convening_services as services
 from workinggroups.civic_load import civic_loads
 from workinggroups.convening_forms import AnswerForm, ConveningForm, InviteForm, SeriesForm
-from workinggroups.models import ActionItem, Attendance, ConveningMessage, Invitation, MessageStatus
-from workinggroups.permissions import access_convening, access_group, access_series
-from workinggroups.rsvp_services import AnswerRefused, RefusalReason, invitation_answer
+from workinggroups.models import (
+    ActionItem,
+    Attendance,
+    ConveningMessage,
+    InvitationResponse,
+    MessageStatus,
+)
+from workinggroups.permissions import (
+    access_convening,
+    access_group,
+    access_own_invitation,
+    access_series,
+)
+from workinggroups.rsvp_services import (
+    ANSWERS,
+    AnswerRefused,
+    RefusalReason,
+    invitation_answer_locked,
+    own_invitation_answer_at_once,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -217,25 +234,30 @@ def convening_invite(request, convening_id: int):
 @require_POST
 def convening_answer(request, convening_id: int):
     """A signed-in member answers their own invitation from their home page."""
-    convening, viewer = access_convening(request, convening_id)
-    invitation = (
-        Invitation.objects.filter(convening=convening, person_id=viewer.user.person_id).first()
-        if viewer.user.person_id
-        else None
-    )
-    if invitation is None:
-        raise Http404
-    form = AnswerForm(request.POST)
     back = (
-        reverse("convening_detail", args=[convening.pk])
+        reverse("convening_detail", args=[convening_id])
         if request.POST.get("back") == "detail"
         else reverse("home")
     )
+    answer = request.POST.get("answer")
+    person_id = request.user.person_id
+    # The common answer, to a convening of the person's own city, in one query (the answer
+    # checked as AnswerForm would: one of its choices); the rest (another scope, a seat to
+    # take or free, answers closed, a bad answer) goes the long way below.
+    if person_id and answer in ANSWERS:
+        result = own_invitation_answer_at_once(
+            convening_id=convening_id, person_id=person_id, answer=answer, actor=request.user
+        )
+        if result is not None:
+            messages.success(request, answer_message(result))
+            return HttpResponseRedirect(back)
+    invitation, _viewer = access_own_invitation(request, convening_id)
+    form = AnswerForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose yes, no or maybe."))
-        return redirect(back)
+        return HttpResponseRedirect(back)
     try:
-        result = invitation_answer(
+        result = invitation_answer_locked(
             invitation_id=invitation.pk,
             person_id=invitation.person_id,
             answer=form.cleaned_data["answer"],
@@ -243,9 +265,14 @@ def convening_answer(request, convening_id: int):
         )
     except AnswerRefused as refusal:
         messages.error(request, refusal_message(refusal.reason))
-        return redirect(back)
+        return HttpResponseRedirect(back)
     messages.success(request, answer_message(result))
-    return redirect(back)
+    return HttpResponseRedirect(back)
+
+
+# The answers' labels, looked up without the model's choices machinery (Invitation's
+# get_response_display): a hot path, one POST per answer.
+_ANSWER_LABELS = dict(InvitationResponse.choices)
 
 
 def answer_message(result) -> str:
@@ -257,7 +284,7 @@ def answer_message(result) -> str:
         ) % {"title": title}
     return _("Thank you: your answer to “%(title)s” is “%(answer)s”.") % {
         "title": title,
-        "answer": result.invitation.get_response_display(),
+        "answer": _ANSWER_LABELS.get(result.invitation.response, result.invitation.response),
     }
 
 

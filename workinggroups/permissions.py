@@ -1,9 +1,10 @@
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import Http404
 
 from stakeholders.roles import Viewer, viewer_for
 from workinggroups import selectors
-from workinggroups.models import Convening, ConveningSeries, WorkingGroup
+from workinggroups.models import Convening, ConveningSeries, Invitation, WorkingGroup
 
 
 def access_group(request, group_id: int, *, manage: bool = False) -> tuple[WorkingGroup, Viewer]:
@@ -61,6 +62,31 @@ def access_convening(
         invited=lambda: convening.invitations.filter(person_id=viewer.user.person_id).exists(),
     )
     return convening, viewer
+
+
+def access_own_invitation(request, convening_id: int) -> tuple[Invitation, Viewer]:
+    """Fetch the signed-in person's invitation to a convening (with the convening, its group
+    and city), in one query: 404 when there is none or the convening is outside their scope.
+
+    The rule is access_convening's for someone invited: coordinators of the city and network
+    staff, and people of the group's city (a person sees their own city).
+    """
+    viewer = viewer_for(request)
+    person_id = viewer.user.person_id
+    invitation = (
+        Invitation.objects.select_related("convening__group__city")
+        .annotate(person_city_id=F("person__city_id"))
+        .filter(convening_id=convening_id, person_id=person_id)
+        .first()
+        if person_id
+        else None
+    )
+    if invitation is None:
+        raise Http404
+    city_id = invitation.convening.group.city_id
+    if invitation.person_city_id != city_id and not viewer.can_coordinate(city_id):
+        raise Http404
+    return invitation, viewer
 
 
 def access_series(request, series_id: int) -> tuple[ConveningSeries, Viewer]:

@@ -7,7 +7,8 @@ page that says why, with 400 (forged, altered, someone else's) or 410 (over, can
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import redirect, render
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -16,6 +17,7 @@ from workinggroups.convening_forms import AnswerForm
 from workinggroups.convening_views import answer_message
 from workinggroups.models import Invitation
 from workinggroups.rsvp_services import (
+    ANSWERS,
     AnswerRefused,
     RefusalReason,
     answer_window_refusal,
@@ -34,15 +36,16 @@ def rsvp(request, token: str):
     invitation_id, person_id = claim
     form = None
     if request.method == "POST":
-        form = AnswerForm(request.POST)
-        # The common case goes straight to the service, whose locked read finds the
-        # convening: no page to render, so nothing else to load.
-        if form.is_valid() and not _signed_in_as_someone_else(request, person_id):
+        answer = request.POST.get("answer")
+        # The common case goes straight to the service, whose one UPDATE (or locked read)
+        # finds the convening: no page to render, no form to build (the answer checked as
+        # AnswerForm would: one of its choices), so nothing else to load.
+        if answer in ANSWERS and not _signed_in_as_someone_else(request, person_id):
             try:
                 result = invitation_answer(
                     invitation_id=invitation_id,
                     person_id=person_id,
-                    answer=form.cleaned_data["answer"],
+                    answer=answer,
                     actor=request.user,
                 )
             except AnswerRefused as error:
@@ -51,7 +54,8 @@ def rsvp(request, token: str):
             else:
                 messages.success(request, answer_message(result))
                 # Post/redirect/get: reloading the page does not answer again.
-                return redirect(request.path)
+                return HttpResponseRedirect(request.path)
+        form = AnswerForm(request.POST)
     return _page(request, invitation_id, person_id, form)
 
 
