@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from briefings.request_selectors import briefing_suggestion_for
-from stakeholders import selectors, services
+from stakeholders import city_cards, selectors, services
 from stakeholders.models import City
 from stakeholders.permissions import access_city_by_slug
 from stakeholders.roles import viewer_for
@@ -29,9 +29,10 @@ def home(request):
             request.GET.get("page")
         )
         context["page"] = page
-        context["cities"] = _with_legs(
+        context["cities"] = cities = _with_legs(
             selectors.cities_with_leg_counts({city.pk for city in page.object_list})
         )
+        context["city_cards"] = city_cards.render_cards(cities)
         return render(request, "stakeholders/home_staff.html", context)
     if viewer.is_coordinator:
         context["cities"] = _with_legs(
@@ -58,14 +59,19 @@ def account(request):
 def city_detail(request, slug: str):
     city = access_city_by_slug(request, slug, queryset=selectors.cities_with_leg_counts())
     viewer = viewer_for(request)
+    upcoming = list(group_selectors.upcoming_convenings_of_city(city))
+    groups = [
+        (group, selectors.legs_from_annotations(group))
+        for group in group_selectors.groups_of_city(city)
+    ]
     context = {
         "city": city,
         "legs": selectors.legs_from_annotations(city),
-        "groups": [
-            (group, selectors.legs_from_annotations(group))
-            for group in group_selectors.groups_of_city(city)
-        ],
-        "upcoming": group_selectors.upcoming_convenings_of_city(city),
+        "groups": groups,
+        # Drawn in Python (city_cards), as the homes' city cards are.
+        "group_cards": city_cards.render_group_cards(groups),
+        "upcoming": upcoming,
+        "upcoming_items": city_cards.render_upcoming_items(upcoming, city.time_zone),
         "can_coordinate": viewer.can_coordinate(city.pk),
         "reminders_text": ", ".join(str(m) for m in city.reminder_offsets_minutes),
         # Lesson 7: a landscape briefing at the start of training, then on request.
@@ -77,9 +83,11 @@ def city_detail(request, slug: str):
 
 
 def _with_legs(cities) -> list:
+    """The cities with their legs counted (.legs) and their home-page card (.card_html)."""
     cities = list(cities)
     for city in cities:
         city.legs = selectors.legs_from_annotations(city)
+    city_cards.attach_cards(cities)
     return cities
 
 

@@ -4,7 +4,7 @@ from django.views.decorators.http import require_GET
 from audit.models import AuditAction
 from audit.services import audit_record
 from stakeholders.selectors import legs_from_annotations
-from workinggroups import selectors
+from workinggroups import group_rows, selectors
 from workinggroups.permissions import access_group
 
 
@@ -23,14 +23,23 @@ def group_detail(request, group_id: int):
             target=group,
             rows=len(roster),
         )
+    city = group.city
+    legs = legs_from_annotations(group)
+    recent = selectors.recent_convenings_with_attendance(group)
+    upcoming = list(selectors.upcoming_convenings_of_group(group))
     context = {
         "group": group,
-        "city": group.city,
-        "legs": legs_from_annotations(group),
+        "city": city,
+        "legs": legs,
         "roster": roster,
         # Members see fellow members' names and organisations, never their contact details.
         "show_contacts": show_contacts,
-        "recent": selectors.recent_convenings_with_attendance(group),
-        "upcoming": selectors.upcoming_convenings_of_group(group),
+        "recent": recent,
+        "upcoming": upcoming,
+        # The repeated rows are drawn in Python (group_rows): the template loops were most
+        # of this page's render time in `make bench`.
+        "roster_rows": group_rows.render_roster_rows(roster, show_contacts=show_contacts),
+        "recent_rows": group_rows.render_recent_rows(recent, legs, city.time_zone),
+        "upcoming_items": group_rows.render_upcoming_items(upcoming, city.time_zone),
     }
     return render(request, "workinggroups/group_detail.html", context)
