@@ -1,82 +1,12 @@
-"""Forms of the stakeholder directory: filters, a person, an organisation, an upload."""
+"""Forms of the stakeholder directory: a person, an organisation, an upload (the filters
+are stakeholders/directory_filters.py)."""
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders.directory_import import max_upload_bytes
-from stakeholders.directory_selectors import DirectoryChoices, DirectoryFilters, filter_choices
-from stakeholders.models import City, Leg, Organisation, Person, PreventionLevel
-from stakeholders.widgets import QuickSelect
-
-
-def _blank(label):
-    return [("", label)]
-
-
-class DirectoryFilterForm(forms.Form):
-    """A GET form: every field optional; a value that does not fit is ignored (and said).
-
-    The lists are plain choices from `DirectoryChoices` (read with the city, see
-    directory_selectors.cities_with_filter_choices), so checking a chosen organisation
-    or group costs no query.
-    """
-
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=100,
-        help_text=_("Part of a name, role or organisation."),
-    )
-    leg = forms.ChoiceField(
-        label=_("Leg"),
-        required=False,
-        widget=QuickSelect,
-        choices=_blank(_("Any leg")) + Leg.choices,
-    )
-    sector = forms.TypedChoiceField(
-        label=_("Sector"), required=False, widget=QuickSelect, coerce=int, empty_value=None
-    )
-    organisation = forms.TypedChoiceField(
-        label=_("Organisation"), required=False, widget=QuickSelect, coerce=int, empty_value=None
-    )
-    group = forms.TypedChoiceField(
-        label=_("Working group"), required=False, widget=QuickSelect, coerce=int, empty_value=None
-    )
-    level = forms.ChoiceField(
-        label=_("Prevention level"),
-        required=False,
-        widget=QuickSelect,
-        choices=_blank(_("Any level")) + PreventionLevel.choices,
-    )
-    focus_area = forms.TypedChoiceField(
-        label=_("Focus area"), required=False, widget=QuickSelect, coerce=int, empty_value=None
-    )
-
-    def __init__(self, *args, city: City, choices: DirectoryChoices | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        choices = choices or filter_choices(city)
-        for name, blank, pairs in (
-            ("sector", _("Any sector"), choices.sectors),
-            ("organisation", _("Any organisation"), choices.organisations),
-            ("group", _("Any group"), choices.groups),
-            ("focus_area", _("Any focus area"), choices.focus_areas),
-        ):
-            self.fields[name].choices = _blank(blank) + pairs
-
-    def filters(self) -> DirectoryFilters:
-        """The valid filters (an unknown choice in a hand-edited URL filters nothing)."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        return DirectoryFilters(
-            q=(data.get("q") or "").strip(),
-            leg=data.get("leg") or "",
-            sector_id=data.get("sector"),
-            organisation_id=data.get("organisation"),
-            group_id=data.get("group"),
-            level=data.get("level") or "",
-            focus_area_id=data.get("focus_area"),
-        )
+from stakeholders.models import City, Organisation, Person, PreventionLevel
 
 
 class PersonForm(forms.ModelForm):

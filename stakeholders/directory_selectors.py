@@ -397,29 +397,37 @@ def _summary(counts: dict[str, int]) -> DirectorySummary:
 
 
 _LEVELS = (PreventionLevel.PRIMARY, PreventionLevel.SECONDARY, PreventionLevel.TERTIARY)
+# (works_primary, works_secondary, works_tertiary) -> the levels, for each of the 8 cases.
+_LEVELS_OF = {
+    (primary, secondary, tertiary): [
+        level for level, on in zip(_LEVELS, (primary, secondary, tertiary), strict=True) if on
+    ]
+    for primary in (False, True)
+    for secondary in (False, True)
+    for tertiary in (False, True)
+}
 
 
 def _row(values: tuple) -> DirectoryRow:
     (pk, full_name, role_title, leg, sector_id, organisation_id, email, phone, consent,
      bounced_at, primary, secondary, tertiary, focus, seats, initiatives, _counts,
      _rn) = values  # fmt: skip
+    # Positional, in the field order (a few microseconds a row on a 50-row page).
     return DirectoryRow(
-        pk=pk,
-        full_name=full_name,
-        role_title=role_title,
-        leg=leg,
-        sector_id=sector_id,
-        organisation_id=organisation_id,
-        email=email,
-        phone=phone,
-        consent_to_contact=consent,
-        email_bounced=bounced_at is not None,
-        levels=[
-            level for level, on in zip(_LEVELS, (primary, secondary, tertiary), strict=True) if on
-        ],
-        focus_areas=focus,
-        seats=[(group, role) for group, role in seats],
-        initiatives=initiatives,
+        pk,
+        full_name,
+        role_title,
+        leg,
+        sector_id,
+        organisation_id,
+        email,
+        phone,
+        consent,
+        bounced_at is not None,
+        list(_LEVELS_OF[primary, secondary, tertiary]),
+        focus,
+        [(group, role) for group, role in seats] if seats else [],
+        initiatives,
     )
 
 

@@ -7,7 +7,7 @@ view and export of it is on the audit log with its row count.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -17,13 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.models import AuditAction
 from audit.services import audit_record
 from stakeholders import directory_export as export
-from stakeholders import directory_selectors, directory_services
+from stakeholders import directory_html, directory_selectors, directory_services
+from stakeholders.directory_filters import read_filters
 from stakeholders.directory_forms import (
-    DirectoryFilterForm,
     DirectoryUploadForm,
     OrganisationForm,
     PersonForm,
 )
+from stakeholders.directory_html import DirectoryContent
 from stakeholders.directory_import import ImportFileError, plan_counts, plan_import
 from stakeholders.directory_rows import render_rows
 from stakeholders.models import DirectoryImport, ImportStatus
@@ -53,13 +54,14 @@ def _filters_query(request) -> str:
 @require_GET
 def city_directory(request, slug: str):
     # Five queries at any size (issue 9): the session, the user, this city with its filter
-    # choices, one page of people with the per-leg counts, and the audit entry.
+    # choices, one page of people with the per-leg counts, and the audit entry. The page's
+    # content is written in Python (stakeholders/directory_html.py).
     city = access_city_by_slug(
         request, slug, manage=True, queryset=directory_selectors.cities_with_filter_choices()
     )
     choices = directory_selectors.filter_choices(city)
-    form = DirectoryFilterForm(request.GET or None, city=city, choices=choices)
-    filters = form.filters()
+    form = read_filters(request.GET, choices)
+    filters = form.filters
     result = directory_selectors.directory_page(
         city,
         filters,
@@ -74,21 +76,31 @@ def city_directory(request, slug: str):
         rows=len(result.rows),
         directory=True,
     )
-    context = {
-        "city": city,
-        "form": form,
-        "summary": result.summary,
-        "page": result.page,
-        "people": result.rows,
-        "rows_html": render_rows(result.rows, choices),
-        "query": _filters_query(request),
-        "filtered": bool(filters.as_audit_detail()),
-    }
-    partial = request.htmx and not request.htmx.history_restore_request
-    template = (
-        "stakeholders/directory/_results.html" if partial else "stakeholders/directory/index.html"
+    content = DirectoryContent(
+        city=city,
+        form=form,
+        summary=result.summary,
+        page=result.page,
+        rows_html=render_rows(result.rows, choices),
+        query=_filters_query(request),
+        filtered=bool(filters.as_audit_detail()),
     )
-    response = render(request, template, context)
+    if request.htmx and not request.htmx.history_restore_request:
+        response = HttpResponse(directory_html.results_html(content))
+    else:
+        response = render(
+            request,
+            "stakeholders/directory/index.html",
+            {
+                "city": city,
+                "form": form,
+                "summary": result.summary,
+                "page": result.page,
+                "people": result.rows,
+                "head_title": directory_html.head_title(city),
+                "content": directory_html.page_html(content),
+            },
+        )
     # The same URL answers a fragment or a page: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -254,7 +266,7 @@ def directory_export(request, slug: str, fmt: str):
     if fmt not in EXPORT_FORMATS:
         raise Http404
     city = access_city_by_slug(request, slug, manage=True)
-    filters = DirectoryFilterForm(request.GET or None, city=city).filters()
+    filters = read_filters(request.GET, directory_selectors.filter_choices(city)).filters
     people = directory_selectors.directory_people(city, filters)
     rows = directory_selectors.filtered_people(city, filters).count()
     # Recorded before the file is written: a download cut short was still handed out.
