@@ -14,7 +14,6 @@ directory_selectors.cities_with_filter_choices), so checking a chosen organisati
 costs no query.
 """
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -24,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stakeholders.directory_selectors import DirectoryChoices, DirectoryFilters
 from stakeholders.models import Leg, PreventionLevel
+from stakeholders.widgets import options_html
 
 Q_MAX_LENGTH = 100
 
@@ -107,22 +107,8 @@ def _valid_values(source, choices: DirectoryChoices):
 
 # --- Writing the fields -------------------------------------------------------------------
 
-# Rendered option lists by their (value, label) pairs: a city's lists change rarely, and
-# they hold a hundred or more options.
-_OPTIONS: OrderedDict[tuple, str] = OrderedDict()
-_OPTIONS_KEPT = 256
-
-
-def _options_html(pairs: tuple[tuple[str, str], ...]) -> str:
-    html = _OPTIONS.get(pairs)
-    if html is None:
-        html = "".join(
-            f'<option value="{escape(key)}">{escape(label)}</option>' for key, label in pairs
-        )
-        _OPTIONS[pairs] = html
-        if len(_OPTIONS) > _OPTIONS_KEPT:
-            _OPTIONS.popitem(last=False)
-    return html
+# The option lists are escaped once per distinct list (shared with QuickSelect).
+_options_html = options_html
 
 
 @lru_cache(maxsize=16)

@@ -13,7 +13,7 @@ _OPTIONS: OrderedDict[tuple, str] = OrderedDict()
 _OPTIONS_KEPT = 256
 
 
-def _options_html(pairs: tuple[tuple[str, str], ...]) -> str:
+def options_html(pairs: tuple[tuple[str, str], ...]) -> str:
     html = _OPTIONS.get(pairs)
     if html is None:
         html = "".join(
@@ -30,13 +30,13 @@ class QuickSelect(forms.Select):
 
     Django's widget templates include one template per option; with a big city's hundred
     organisations that was two thirds of the directory page's time (`make bench`). The
-    options are escaped once per distinct list (`_options_html`); the chosen one is then
+    options are escaped once per distinct list (`options_html`); the chosen one is then
     marked, as Django marks it: the first option with that value.
     """
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         final_attrs = self.build_attrs(self.attrs, attrs)
-        options = _options_html(tuple((str(key), str(label)) for key, label in self.choices))
+        options = options_html(tuple((str(key), str(label)) for key, label in self.choices))
         for chosen in self.format_value(value)[:1]:
             plain = f'<option value="{escape(chosen)}">'
             options = options.replace(plain, f"{plain[:-1]} selected>", 1)

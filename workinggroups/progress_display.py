@@ -561,22 +561,12 @@ def _legs_svg(row: dict, pk: int, words: RowWords) -> str:
 EMPTY_LEGS = [[0, 0, ""]] * len(LEGS)
 
 
+# The stored summary columns the dashboard reads: what the refresh writes, less the two
+# rendered row caches (read separately, in the page's own query).
 SUMMARY_FIELDS = [
-    "milestones_reached",
-    "members",
-    "convenings_held",
-    "last_convening_on",
-    "people_trained",
-    "briefings_delivered",
-    "open_action_items",
-    "warning_count",
-    "last_activity_at",
-    "milestone_path",
-    "trained_percent",
-    "read_rate",
-    "institution_status",
-    "warning_codes",
-    "dashboard_row",
+    name
+    for name in summary_codes.WRITTEN_FIELDS
+    if name not in ("refreshed_at", "row_html", "compact_html", "html_language", "figures")
 ]
 
 
