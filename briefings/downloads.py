@@ -47,11 +47,21 @@ def marked_pdf(
 def pdf_download(content: bytes, *, tlp: str, original_name: str, fallback: str) -> FileResponse:
     """The copy as a private download named after its marking, e.g.
     "TLP-AMBER_situation report.pdf" (`fallback` when the original name has no stem)."""
+    return pdf_attachment(
+        content, original_name=original_name, fallback=fallback, prefix=f"TLP-{tlp}_"
+    )
+
+
+def pdf_attachment(
+    content: bytes, *, original_name: str, fallback: str, prefix: str = ""
+) -> FileResponse:
+    """PDF bytes as a private download named `<prefix><stem of original_name>.pdf`
+    (`fallback` when the original name has no stem)."""
     stem = PurePath(original_name.replace("\\", "/")).stem.strip() or fallback
     response = FileResponse(
         BytesIO(content),
         as_attachment=True,
-        filename=f"TLP-{tlp}_{stem}.pdf",
+        filename=f"{prefix}{stem}.pdf",
         content_type="application/pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"

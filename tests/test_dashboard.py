@@ -6,7 +6,6 @@ sweep (also in a real Celery worker) refreshes it, and query counts that do not 
 the cities: for both pages, and for the refresh of a batch.
 """
 
-import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -18,11 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from briefings.models import Delivery, LandscapeBriefing
-from config.celery import app as celery_app
 from stakeholders.models import BudgetLine, Leg
 from stakeholders.roles import grant_coordinator
 from tests import factories
-from tests.harness.celery_worker import CeleryWorker, database_url_for
+from tests.harness.celery_worker import make_worker, serving, worker_queue
 from tests.harness.waiting import wait_until
 from trainings.models import Completion, TrainingModule
 from workinggroups import milestones, progress_signals, progress_summary, progress_svg
@@ -579,36 +577,10 @@ def test_a_coordinators_page_can_refresh_one_stale_city_on_the_spot(city, summar
     assert summary.convenings_held == 1 and not summary.stale
 
 
-class ProgressWorker(CeleryWorker):
-    """The production worker command, told to load the progress tasks too (until
-    workinggroups/tasks.py imports them; harmless after)."""
-
-    @property
-    def command(self) -> list[str]:
-        return [*super().command, "--include", "workinggroups.progress_tasks"]
-
-
 @pytest.fixture
 def progress_worker(django_db_blocker):
-    queue = f"portal-tests-progress-{uuid.uuid4().hex[:12]}"
-    worker = ProgressWorker(
-        database_url=database_url_for(connection.settings_dict["NAME"]),
-        broker_url=celery_app.conf.broker_url,
-        queue=queue,
-    )
-    previous = celery_app.conf.task_default_queue
-    with django_db_blocker.unblock():
-        worker.start()
-    celery_app.conf.task_default_queue = queue
-    try:
-        yield worker
-    finally:
-        celery_app.conf.task_default_queue = previous
-        worker.stop()
-        with celery_app.connection_for_write() as conn:
-            bound = celery_app.amqp.queues[queue](conn.default_channel)
-            bound.declare()
-            bound.delete()
+    with django_db_blocker.unblock(), serving(make_worker(queue=worker_queue("progress"))) as w:
+        yield w
 
 
 @pytest.mark.worker

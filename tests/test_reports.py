@@ -4,7 +4,6 @@ builds a report once, and one build end to end through a real Celery worker."""
 
 import csv
 import io
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from audit.models import AuditAction, AuditEvent
 from briefings.models import Delivery, DeliveryStatus
 from stakeholders.models import Leg, Programme
 from tests import factories
-from tests.harness.celery_worker import CeleryWorker, _redis_broker_url, database_url_for
+from tests.harness.celery_worker import make_worker, serving, worker_queue
 from tests.harness.waiting import wait_until
 from trainings.models import AssessmentRequest, Completion, TrainingModule, TrainingSession
 from workinggroups import report_figures, report_periods, report_services
@@ -661,36 +660,11 @@ def test_a_coordinator_sees_only_the_reports_they_asked_for(
 # --- Through a real worker -----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def report_worker(django_db_setup, tmp_path_factory):
-    """A worker that also imports workinggroups.report_tasks (until workinggroups/tasks.py
-    registers it) and keeps its media in a folder the test can read."""
-    from config.celery import app as celery_app
-
+    """A worker that keeps its media in a folder the test can read."""
     var_dir = tmp_path_factory.mktemp("report-worker")
-    queue = f"portal-tests-reports-{uuid.uuid4().hex[:12]}"
-
-    class Worker(CeleryWorker):
-        @property
-        def command(self):
-            return [*super().command, "--include", "workinggroups.report_tasks"]
-
-    worker = Worker(
-        database_url=database_url_for(connection.settings_dict["NAME"]),
-        broker_url=_redis_broker_url(celery_app),
-        queue=queue,
-        extra_env={"VAR_DIR": str(var_dir)},
-    )
-    previous = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue
-    worker.start()
-    try:
+    worker = make_worker(queue=worker_queue("reports"), extra_env={"VAR_DIR": str(var_dir)})
+    with serving(worker):
         yield worker, var_dir / "media"
-    finally:
-        worker.stop()
-        celery_app.conf.task_default_queue = previous
-        with celery_app.connection_for_write() as conn:
-            bound = celery_app.amqp.queues[queue](conn.default_channel)
-            bound.declare()
-            bound.delete()
 
 
 @pytest.mark.worker

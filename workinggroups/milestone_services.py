@@ -3,8 +3,6 @@ evidence, change it, withdraw it; and serving the evidence PDFs of milestones an
 versions. Each change is one transaction with one audit entry."""
 
 import contextlib
-from io import BytesIO
-from pathlib import PurePath
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -15,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from briefings.downloads import private
+from briefings.downloads import pdf_attachment
 from briefings.uploads import delete_after_commit, stored_with_row
 from stakeholders.institution_selectors import city_today
 from stakeholders.models import City
@@ -59,15 +57,7 @@ def document_response(field: FieldFile, *, original_name: str, fallback: str) ->
     file is missing."""
     with field.open("rb") as file:
         content = file.read()
-    stem = PurePath(original_name.replace("\\", "/")).stem.strip() or fallback
-    response = FileResponse(
-        BytesIO(content),
-        as_attachment=True,
-        filename=f"{stem}.pdf",
-        content_type="application/pdf",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return private(response)
+    return pdf_attachment(content, original_name=original_name, fallback=fallback)
 
 
 # --- Recording a milestone ---------------------------------------------------------------------

@@ -18,6 +18,8 @@ import sys
 import threading
 import uuid
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -187,32 +189,36 @@ def _redis_broker_url(celery_app) -> str:
     return broker_url
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, smtp_sink):
-    """A Celery worker process for the session, consuming a queue of this run's own.
+def worker_queue(purpose: str) -> str:
+    """A queue name no other run, xdist worker or engineer on the same Redis uses."""
+    xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"portal-tests-{purpose}-{xdist_worker}-{uuid.uuid4().hex[:12]}"
 
-    Its database is the pytest test database (tests that use it need committed rows:
-    `@pytest.mark.django_db(transaction=True)`), and its mail goes to the SMTP sink (use
-    `smtp_server` to start from an empty sink).
-    """
+
+def make_worker(*, queue: str, **options) -> "CeleryWorker":
+    """A worker on the production broker against this run's test database."""
     from django.db import connection
 
     from config.celery import app as celery_app
 
-    broker_url = _redis_broker_url(celery_app)
-    xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    queue = f"portal-tests-{xdist_worker}-{uuid.uuid4().hex[:12]}"
-    worker = CeleryWorker(
+    return CeleryWorker(
         database_url=database_url_for(connection.settings_dict["NAME"]),
-        broker_url=broker_url,
+        broker_url=_redis_broker_url(celery_app),
         queue=queue,
-        email_host=smtp_sink.host,
-        email_port=smtp_sink.port,
+        **options,
     )
+
+
+@contextmanager
+def serving(worker: "CeleryWorker") -> Iterator["CeleryWorker"]:
+    """Run `worker` and route this process's `.delay()` to its queue until the block ends;
+    then stop it and delete its queue."""
+    from config.celery import app as celery_app
+
     # The router reads task_default_queue at each send, so from here on `.delay()` in this
     # process publishes to the worker's queue on the same broker.
     previous_queue = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue
+    celery_app.conf.task_default_queue = worker.queue
     worker.start()
     try:
         yield worker
@@ -222,6 +228,21 @@ def celery_worker(django_db_setup, smtp_sink):
         # Leave nothing behind on a Redis that other runs share. Kombu deletes the bindings it
         # knows in this channel, so declare the queue here first, then delete it.
         with celery_app.connection_for_write() as conn:
-            bound = celery_app.amqp.queues[queue](conn.default_channel)
+            bound = celery_app.amqp.queues[worker.queue](conn.default_channel)
             bound.declare()
             bound.delete()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, smtp_sink):
+    """A Celery worker process for the session, consuming a queue of this run's own.
+
+    Its database is the pytest test database (tests that use it need committed rows:
+    `@pytest.mark.django_db(transaction=True)`), and its mail goes to the SMTP sink (use
+    `smtp_server` to start from an empty sink).
+    """
+    worker = make_worker(
+        queue=worker_queue("session"), email_host=smtp_sink.host, email_port=smtp_sink.port
+    )
+    with serving(worker):
+        yield worker
