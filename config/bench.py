@@ -287,8 +287,10 @@ def run(args) -> int:
     env = production_env(main_url)
     for url in (main_url, tiny_url):
         bt.ensure_database(url)
-    tiny = prepare({**env, "DATABASE_URL": tiny_url}, "tiny")
-    main = prepare(env, args.scale, collectstatic=True)
+    # Static files first: pages render {% static %} from the manifest, and on a fresh clone
+    # the tiny database's page counts would otherwise meet a missing manifest (500s).
+    tiny = prepare({**env, "DATABASE_URL": tiny_url}, "tiny", collectstatic=True)
+    main = prepare(env, args.scale)
     rsvp_tiny = bo.prepare_rsvp({**env, "DATABASE_URL": tiny_url})
     rsvp_main = bo.prepare_rsvp(env)
     bt.wait_for_autovacuum(main_url)

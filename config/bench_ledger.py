@@ -116,8 +116,8 @@ def release(*, restore: bool = False) -> int:
 def make_due(convenings: int, now) -> dict:
     """Every pending reminder of the `convenings` soonest upcoming convenings due now, spread
     over the last half hour so none is an hour late and missed; every other pending row stays
-    in the future (a tenth of the convenings at least, when there are fewer than asked).
-    Return the counts."""
+    in the future (a tenth of the convenings, at most a thousand, when there are fewer than
+    asked plus those: enough to show the sweep leaves what is not due). Return the counts."""
     release(restore=True)  # a run stopped half-way
     # Convenings that started since the ledger was built: their reminders are past.
     _execute(
@@ -132,7 +132,8 @@ def make_due(convenings: int, now) -> dict:
         " AND m.status = 'pending' AND m.kind = 'reminder')"
     )
     available = _value("SELECT count(*)" + upcoming, [now])
-    take = min(convenings, available - max(1, available // 10))
+    kept_in_future = max(1, min(available // 10, 1_000))
+    take = min(convenings, available - kept_in_future)
     if take < 1:
         raise RuntimeError(f"only {available} upcoming convenings with pending reminders")
     ids = _column("SELECT c.id" + upcoming + " ORDER BY c.starts_at, c.id LIMIT %s", [now, take])

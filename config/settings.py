@@ -179,6 +179,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workinggroups.report_tasks.requeue_stuck_progress_reports",
         "schedule": 300.0,
     },
+    # Accounts' coordinator flag against guardian's rows (stakeholders/tasks.py).
+    "resync-coordinator-flags": {
+        "task": "stakeholders.tasks.resync_coordinator_flags",
+        "schedule": crontab(minute=30, hour=7),
+    },
     "publish-due-briefings": {
         "task": "briefings.tasks.publish_due_briefings",
         "schedule": 60.0,
@@ -242,8 +247,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "stakeholders.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, each reading the signed-in account with SQL compiled once.
+    "stakeholders.auth_backends.ModelBackend",
+    "stakeholders.auth_backends.AccountBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -289,6 +295,8 @@ GUARDIAN_RAISE_403 = False
 # as the person keeps working (at most one session write every five minutes).
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 60 * 60, minimum=300)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+# Database sessions (ended from the account's session list), read with SQL compiled once.
+SESSION_ENGINE = "stakeholders.session_store"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

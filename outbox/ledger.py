@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import models, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,16 @@ STUCK_AFTER = timedelta(minutes=15)
 CLAIM_BATCH = 500
 SEND_CHUNK = 50
 STUCK_REASON = "stuck mid-send; not re-sent to avoid a duplicate"
+
+
+# The status a chunk's statements look for, as a one-row subquery rather than a literal, so
+# that PostgreSQL finds the chunk by primary key and checks the status on those rows only.
+# With a literal it proves that a partial index on sending rows (the stuck check's) applies
+# and ANDs it with the primary key; statistics taken before the claim call that index small,
+# but during a distribution it holds every claimed row and the dead versions autovacuum has
+# not removed yet, and reading it all cost 3-5 ms per statement (three per chunk) at 50,000
+# recipients, growing with the audience. By primary key: a tenth of a millisecond.
+SENDING_SQL = "SELECT %s"
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,12 @@ class Ledger:
     def column(self, field: str) -> str:
         return self.model._meta.get_field(field).column
 
+    def still_sending(self, ids: list[int]) -> models.QuerySet:
+        """The rows among `ids` still sending, found by primary key alone (see SENDING_SQL)."""
+        # A constant statement; the status travels as a parameter.
+        sending = RawSQL(SENDING_SQL, [self.sending])  # noqa: S611
+        return self.rows.filter(pk__in=ids, status=sending)
+
 
 def claim_due(ledger: Ledger, *, now: datetime, limit: int = CLAIM_BATCH) -> list[int]:
     """Claim up to `limit` due rows: lock them (skipping rows another sweep holds), mark sending.
@@ -88,9 +105,11 @@ def claim_due(ledger: Ledger, *, now: datetime, limit: int = CLAIM_BATCH) -> lis
 
 def release(ledger: Ledger, ids: list[int]) -> int:
     """Put claimed rows no sender ever touched (attempts still 0) back to pending."""
-    return ledger.rows.filter(
-        pk__in=ids, status=ledger.sending, **{ledger.attempts_field: 0}
-    ).update(status=ledger.pending, **{ledger.claimed_field: None})
+    return (
+        ledger.still_sending(ids)
+        .filter(**{ledger.attempts_field: 0})
+        .update(status=ledger.pending, **{ledger.claimed_field: None})
+    )
 
 
 def sweep(
@@ -166,6 +185,6 @@ def report_stuck(
 
 def fail(ledger: Ledger, ids: list[int], reason: str) -> int:
     """Give up on these rows still sending (their task ran out of retries, or broke)."""
-    return ledger.rows.filter(pk__in=ids, status=ledger.sending).update(
+    return ledger.still_sending(ids).update(
         status=ledger.failed, **{ledger.error_field: ledger.reason(reason)}
     )

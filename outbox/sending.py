@@ -30,7 +30,7 @@ from django.db import connection as db_connection
 from django.db.models import F
 from django.utils import timezone
 
-from outbox.ledger import Ledger
+from outbox.ledger import SENDING_SQL, Ledger
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def finish(ledger: Ledger, ids: Iterable[int], status: str, reason: str = "", **
         return 0
     if reason:  # a row sent after a 451 keeps that error: it explains the delay
         extra[ledger.error_field] = ledger.reason(reason)
-    return ledger.rows.filter(pk__in=ids, status=ledger.sending).update(status=status, **extra)
+    return ledger.still_sending(ids).update(status=status, **extra)
 
 
 def _by_expected(rows: Iterable, handed: dict[str, int]) -> dict[int, list[int]]:
@@ -97,10 +97,11 @@ def guard(ledger: Ledger, rows: Sequence, handed: dict[str, int]) -> list:
     with db_connection.cursor() as cursor:
         for expected, ids in _by_expected(rows, handed).items():
             marks = ", ".join(["%s"] * len(ids))
-            # Names are the model's own, quoted; every value travels as a parameter.
+            # Names are the model's own, quoted; every value travels as a parameter. The
+            # status as a subquery: found by primary key alone (outbox.ledger.SENDING_SQL).
             cursor.execute(
                 f"UPDATE {table} SET {attempts} = {attempts} + 1, {claimed} = %s "  # noqa: S608
-                f"WHERE {pk} IN ({marks}) AND {status} = %s AND {attempts} = %s "
+                f"WHERE {pk} IN ({marks}) AND {status} = ({SENDING_SQL}) AND {attempts} = %s "
                 f"RETURNING {pk}",
                 [now, *ids, ledger.sending, expected],
             )
@@ -112,9 +113,11 @@ def unguard(ledger: Ledger, rows: Sequence, handed: dict[str, int], **extra) -> 
     """Give rows raised by `guard` but never handed to SMTP their count back (and `extra`)."""
     done = 0
     for expected, ids in _by_expected(rows, handed).items():
-        done += ledger.rows.filter(
-            pk__in=ids, status=ledger.sending, **{ledger.attempts_field: expected + 1}
-        ).update(**{ledger.attempts_field: F(ledger.attempts_field) - 1}, **extra)
+        done += (
+            ledger.still_sending(ids)
+            .filter(**{ledger.attempts_field: expected + 1})
+            .update(**{ledger.attempts_field: F(ledger.attempts_field) - 1}, **extra)
+        )
     return done
 
 

@@ -21,3 +21,15 @@ class StakeholdersConfig(AppConfig):
         pre_save.connect(
             end_sessions_of_disabled_account, sender=User, dispatch_uid="portal-disabled-sessions"
         )
+
+        from django.db.models.signals import post_delete, post_save
+
+        from stakeholders.models import CityUserObjectPermission
+        from stakeholders.signals import sync_coordinator_flag
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                sync_coordinator_flag,
+                sender=CityUserObjectPermission,
+                dispatch_uid=f"portal-coordinator-flag-{signal is post_save}",
+            )

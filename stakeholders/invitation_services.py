@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 # The account a new member signs in with: the model backend, so allauth's extra login
 # stages (which expect its own flows) are not entered from here.
-_LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+_LOGIN_BACKEND = "stakeholders.auth_backends.ModelBackend"
 
 
 class InvitationNotPossible(Exception):

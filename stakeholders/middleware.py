@@ -68,10 +68,10 @@ _MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/ping")
 
 
 def _is_manager(request) -> bool:
-    from stakeholders.roles import viewer_for
-
-    viewer = viewer_for(request)
-    return viewer.is_network_staff or viewer.is_coordinator
+    # From the user row already loaded: no query on a member's request (is_city_coordinator
+    # follows the permission rows, stakeholders/signals.py).
+    user = request.user
+    return user.is_network_staff or user.is_city_coordinator
 
 
 def redirect_to_enrolment(request):

@@ -525,6 +525,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text=_("Strong Cities staff: review progress across all pilots."),
     )
+    # Kept in step with the coordinate_city permission rows (stakeholders/signals.py), which
+    # stay the truth for a coordinator's scope. It lets the two-factor check of every request
+    # (ManagerMfaMiddleware) tell a member from a coordinator from the user row it has already
+    # loaded, instead of a query on each member's page and answer.
+    is_city_coordinator = models.BooleanField(
+        _("city coordinator"),
+        default=False,
+        editable=False,
+        help_text=_("Coordinates at least one city (set by granting the city's coordination)."),
+    )
     is_briefing_author = models.BooleanField(
         _("briefing author"),
         default=False,

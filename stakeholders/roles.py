@@ -26,6 +26,24 @@ def coordinated_city_ids(user: User) -> set[int]:
     return set(coordinated_cities_query(user))
 
 
+def sync_coordinator_flags(user_ids=None) -> int:
+    """Set User.is_city_coordinator from the coordinate_city rows, for `user_ids` (every
+    account when None); return how many accounts changed. The signals call it on every
+    permission row written or deleted; the nightly beat calls it for all, in case a bulk
+    path (guardian's bulk_assign_perm) skipped the signals."""
+    from django.db.models import Exists, OuterRef, Q
+
+    coordinates = Exists(
+        CityUserObjectPermission.objects.filter(
+            user_id=OuterRef("pk"), permission__codename="coordinate_city"
+        )
+    )
+    accounts = User.objects.all() if user_ids is None else User.objects.filter(pk__in=user_ids)
+    return accounts.filter(~Q(is_city_coordinator=coordinates)).update(
+        is_city_coordinator=coordinates
+    )
+
+
 def grant_coordinator(*, city: City, user: User) -> None:
     assign_perm(COORDINATE_CITY, user, city)
 

@@ -18,3 +18,14 @@ def end_sessions_of_disabled_account(sender, instance, raw=False, **kwargs) -> N
             session.end()
 
     transaction.on_commit(end_all)
+
+
+def sync_coordinator_flag(sender, instance, raw=False, **kwargs) -> None:
+    """After a coordinate_city permission row is written or deleted (guardian's assign_perm
+    and remove_perm, the admin, a cascade), set the user's is_city_coordinator from the rows:
+    one UPDATE, so it can't drift from a stale in-memory user."""
+    if raw:
+        return
+    from stakeholders.roles import sync_coordinator_flags
+
+    sync_coordinator_flags([instance.user_id])

@@ -71,3 +71,28 @@ def test_passkeys_are_offered_at_sign_in_and_can_be_added(client, member):
     response = client.get(reverse("mfa_index"))
     assert response.status_code == 200
     assert reverse("mfa_add_webauthn") in response.content.decode()
+
+
+def test_a_member_made_coordinator_must_enrol_on_their_next_request(client, member, city):
+    from stakeholders.roles import grant_coordinator
+
+    client.force_login(member)
+    assert client.get(reverse("home")).status_code == 200
+    grant_coordinator(city=city, user=member)  # in another request: the admin's
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_the_check_asks_nothing_of_a_members_roles(rf, member, django_assert_num_queries):
+    """The two-factor check reads the coordinator flag from the account row the request has
+    already loaded: no query on each of a member's requests."""
+    from django.http import HttpResponse
+
+    from stakeholders.middleware import ManagerMfaMiddleware
+
+    request = rf.get(reverse("home"))
+    request.user, request.session = member, {}
+    with django_assert_num_queries(0):
+        response = ManagerMfaMiddleware(lambda r: HttpResponse("page"))(request)
+    assert response.content == b"page"

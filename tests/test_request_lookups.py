@@ -1,0 +1,80 @@
+"""Sessions and accounts read with SQL compiled once (stakeholders/compiled.py): the same
+answers as Django's own backends."""
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditAction, AuditEvent
+from audit.services import audit_record
+from stakeholders.auth_backends import ModelBackend
+from stakeholders.session_store import SessionStore
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_live_session_loads_and_an_expired_or_unknown_one_does_not(member):
+    store = SessionStore()
+    store[SESSION_KEY] = str(member.pk)
+    store.save()
+    assert SessionStore(store.session_key).load()[SESSION_KEY] == str(member.pk)
+    Session.objects.filter(pk=store.session_key).update(expire_date=timezone.now())
+    expired = SessionStore(store.session_key)
+    assert expired.load() == {}
+    assert expired.session_key is None  # a new key on the next save, as Django's db backend
+    assert SessionStore("no-such-session-key").load() == {}
+
+
+def test_the_backend_finds_active_accounts_only(member):
+    backend = ModelBackend()
+    found = backend.get_user(member.pk)
+    assert found == member and found.email == member.email
+    assert found._state.adding is False and found._state.db == "default"
+    member.is_active = False
+    member.save()
+    assert backend.get_user(member.pk) is None
+    assert backend.get_user(10**9) is None
+
+
+def test_a_disabled_account_is_signed_out_on_its_next_page(client, member):
+    client.force_login(member)
+    assert client.get(reverse("home")).status_code == 200
+    member.is_active = False
+    member.save()
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_a_changed_password_ends_other_sessions(client, member):
+    client.force_login(member)
+    assert client.get(reverse("home")).status_code == 200
+    member.set_password("a-new-long-password-1")
+    member.save()
+    assert client.get(reverse("home")).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_directory_views_are_logged_without_waiting_for_the_disk(city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff = factories.user(is_network_staff=True)
+    with CaptureQueriesContext(connection) as outside:
+        viewed = audit_record(actor=staff, action=AuditAction.ROSTER_VIEWED, city=city, rows=3)
+    [sql] = [q["sql"] for q in outside.captured_queries]
+    assert sql.startswith("SET LOCAL synchronous_commit TO OFF; INSERT")
+    assert AuditEvent.objects.get(pk=viewed.pk).detail == {"rows": 3}
+    # Exports, and any entry written inside a change's transaction, wait as before.
+    with CaptureQueriesContext(connection) as exported:
+        audit_record(actor=staff, action=AuditAction.ROSTER_EXPORTED, city=city, rows=3)
+    assert exported.captured_queries[0]["sql"].startswith("INSERT")
+    from django.db import transaction
+
+    with CaptureQueriesContext(connection) as inside, transaction.atomic():
+        audit_record(actor=staff, action=AuditAction.ROSTER_VIEWED, city=city, rows=1)
+    assert not any("synchronous_commit" in q["sql"] for q in inside.captured_queries)
+    with connection.cursor() as cursor:  # the setting was for that one transaction only
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
