@@ -3,6 +3,7 @@ AMBER and RED briefings), newest first in the city's zone, its queries not growi
 city's records, and last_activity_at for many cities at once. Permissions are in
 tests/url_expectations/progress_city.py."""
 
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -27,7 +28,15 @@ from workinggroups.models import (
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+# The test city's own date (factories.city is in Denver): the pages judge "not in the future"
+# by it, and it is a day behind UTC's every evening.
+TODAY = timezone.localdate(timezone=zoneinfo.ZoneInfo("America/Denver"))
+
+
+def _joined_by_city_today() -> None:
+    """Memberships made by the factories start on the server's date (UTC), a day ahead of
+    the city's every evening; the feed counts joins up to the city's own today."""
+    Membership.objects.filter(started_on__gt=TODAY).update(started_on=TODAY)
 
 
 def held(group, *, days_ago: float, **extra) -> Convening:
@@ -56,6 +65,7 @@ def test_new_members_are_counted_per_day_group_and_leg_never_named(city):
         factories.member(group, Leg.COMMUNITY, full_name="Ben Ortiz"),
         factories.member(group, Leg.LAW_ENFORCEMENT, full_name="Sgt Carla Diaz"),
     ]
+    _joined_by_city_today()
     Membership.objects.filter(person=people[2]).update(started_on=TODAY - timedelta(days=3))
     items = [item for item in activity.city_activity(city) if item.kind == activity.MEMBERS]
     texts = [item.text for item in items]
@@ -94,6 +104,7 @@ def test_the_feed_is_newest_first_and_shows_times_in_the_citys_zone(client, grou
         evidence_url="https://example.org/survey",
     )  # fmt: skip
     FrameworkVersion.objects.create(city=city, number=1, title="F", drafted_on=TODAY)
+    _joined_by_city_today()
     items = activity.city_activity(city)
     moments = [item.at for item in items]
     assert moments == sorted(moments, reverse=True)
@@ -158,6 +169,7 @@ def test_last_activity_at_for_many_cities_in_the_same_queries(django_assert_num_
         city=record_city, milestone=Milestone.LEAD_DESIGNATED, reached_on=TODAY,
         evidence_url="https://example.org", recorded_at=timezone.now() + timedelta(minutes=5),
     )  # fmt: skip
+    _joined_by_city_today()
     with CaptureQueriesContext(connection) as one:
         activity.last_activity_at([cities[1].pk])
     with django_assert_num_queries(len(one)):

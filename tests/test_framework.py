@@ -3,6 +3,7 @@ adoption superseding the version adopted before, the instrument suggested by the
 government, the document, the audit trail, and bad input refused with nothing changed.
 Permissions are in tests/url_expectations/progress_city.py."""
 
+import zoneinfo
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -21,7 +22,9 @@ from workinggroups.models import FrameworkStatus, FrameworkVersion
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+# The test city's own date (factories.city is in Denver): the pages judge "not in the future"
+# by it, and it is a day behind UTC's every evening.
+TODAY = timezone.localdate(timezone=zoneinfo.ZoneInfo("America/Denver"))
 
 
 def pdf_upload(name: str = "framework.pdf") -> SimpleUploadedFile:
