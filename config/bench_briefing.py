@@ -324,25 +324,18 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process so far (informational: wall clock is noisy on a
-    shared machine, the worker's CPU per mail is not)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _distribute_once(group_id: int, author) -> dict:
     from briefings.models import Delivery
 
     with Sink() as sink:
         worker = _worker(sink)
         try:
-            cpu_before = _cpu_seconds(worker.pid)
+            cpu_before = bt.process_cpu_seconds(worker.pid)
             start = time.perf_counter()
             briefing_id, write_seconds, traced_mb, queued = _publish(group_id, author)
             _wait_until_done(briefing_id)
             seconds = time.perf_counter() - start
-            worker_cpu = _cpu_seconds(worker.pid) - cpu_before
+            worker_cpu = bt.process_cpu_seconds(worker.pid) - cpu_before
             peak = _peak_rss_mb(worker.pid)
         finally:
             worker.terminate()

@@ -97,6 +97,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (Linux /proc; OSError elsewhere
+    or once it has exited)."""
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime
+
+
 class Server:
     """gunicorn with one sync worker on loopback, stopped on exit (also on Ctrl-C or errors)."""
 
@@ -143,13 +150,9 @@ class Server:
         pid = self.process.pid
         try:
             children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            ticks = 0
-            for child in children:
-                stat = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-                ticks += int(stat[11]) + int(stat[12])  # utime and stime
+            return sum(process_cpu_seconds(int(child)) for child in children)
         except OSError:
             return float("nan")
-        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -13,11 +13,14 @@ from stakeholders.models import City, CityUserObjectPermission, User
 COORDINATE_CITY = "stakeholders.coordinate_city"
 
 
+def _coordinator_grants():
+    """The coordinate_city permission rows: who coordinates which city."""
+    return CityUserObjectPermission.objects.filter(permission__codename="coordinate_city")
+
+
 def coordinated_cities_query(user: User):
     """The ids of the cities `user` coordinates, as a query (one column)."""
-    return CityUserObjectPermission.objects.filter(
-        user=user, permission__codename="coordinate_city"
-    ).values_list("content_object_id", flat=True)
+    return _coordinator_grants().filter(user=user).values_list("content_object_id", flat=True)
 
 
 def coordinated_city_ids(user: User) -> set[int]:
@@ -33,11 +36,7 @@ def sync_coordinator_flags(user_ids=None) -> int:
     path (guardian's bulk_assign_perm) skipped the signals."""
     from django.db.models import Exists, OuterRef, Q
 
-    coordinates = Exists(
-        CityUserObjectPermission.objects.filter(
-            user_id=OuterRef("pk"), permission__codename="coordinate_city"
-        )
-    )
+    coordinates = Exists(_coordinator_grants().filter(user_id=OuterRef("pk")))
     accounts = User.objects.all() if user_ids is None else User.objects.filter(pk__in=user_ids)
     return accounts.filter(~Q(is_city_coordinator=coordinates)).update(
         is_city_coordinator=coordinates
