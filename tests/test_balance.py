@@ -195,6 +195,43 @@ def test_city_balance_counts_each_person_once_across_groups(city, other_city):
     assert balance.convenings == 2
 
 
+def test_city_page_balance_matches_the_city_and_group_balances_computed_apart(city, other_city):
+    """The city page reads the city's and its groups' balances from one tie query: the
+    same numbers as computing them apart, with a pair tied in two groups one city tie."""
+    first = factories.group(city)
+    second = factories.group(city)
+    a = factories.member(first, Leg.MAYOR_COUNCIL)
+    b = factories.member(first, Leg.CITY_STAFF)
+    c = factories.member(second, Leg.COMMUNITY)
+    d = factories.member(second, Leg.LAW_ENFORCEMENT)
+    Membership.objects.create(group=second, person=a)
+    Membership.objects.create(group=second, person=b)
+    _held(first, 2, [a, b])
+    _held(second, 5, [a, b, c])  # A-B again: two group ties, one city tie
+    _held(second, 9, [c, d])
+    owner_meeting = _held(first, 12, [b])
+    ActionItem.objects.create(group=first, raised_at=owner_meeting, description="Map", owner=d)
+    factories.group_with_all_legs(other_city, per_leg=3)  # another city: not counted
+    _held(factories.group(factories.city()), 1, [a, d])  # another city's group: not counted
+    groups = list(city.working_groups.order_by("name"))
+    for last in (1, 2, 6):
+        city_balance, per_group = selectors.city_and_groups_balance(city, groups, last=last)
+        assert city_balance == selectors.city_balance(city, last=last)
+        assert per_group == selectors.groups_balance(groups, city_id=city.pk, last=last)
+    city_balance, per_group = selectors.city_and_groups_balance(city, groups)
+    ties = {(t.leg_a, t.leg_b): t.pairs for t in city_balance.ties}
+    assert ties[(Leg.MAYOR_COUNCIL, Leg.CITY_STAFF)] == 1
+    first_ties = {(t.leg_a, t.leg_b): t.pairs for t in per_group[first.pk].ties}
+    second_ties = {(t.leg_a, t.leg_b): t.pairs for t in per_group[second.pk].ties}
+    assert first_ties[(Leg.MAYOR_COUNCIL, Leg.CITY_STAFF)] == 1
+    assert second_ties[(Leg.MAYOR_COUNCIL, Leg.CITY_STAFF)] == 1
+    assert city_balance.convenings == 4
+    assert selectors.city_and_groups_balance(factories.city(), []) == (
+        selectors.city_balance(factories.city()),
+        {},
+    )
+
+
 def test_balance_of_a_city_takes_a_fixed_number_of_queries(city, django_assert_num_queries):
     for _ in range(3):
         group = factories.group_with_all_legs(city, per_leg=2)
@@ -205,6 +242,8 @@ def test_balance_of_a_city_takes_a_fixed_number_of_queries(city, django_assert_n
         selectors.groups_balance(groups, city_id=city.pk)
     with django_assert_num_queries(3):
         selectors.city_balance(city)
+    with django_assert_num_queries(4):
+        selectors.city_and_groups_balance(city, groups)
 
 
 # --- The picture and its text alternative ---------------------------------------------------

@@ -59,9 +59,8 @@ def city_balance(request, slug: str):
     city = access_city_by_slug(request, slug)
     viewer = viewer_for(request)
     last = _span(request)
-    balance = selectors.city_balance(city, last=last)
     groups = list(WorkingGroup.objects.filter(city=city).order_by("name"))
-    per_group = selectors.groups_balance(groups, city_id=city.pk, last=last)
+    balance, per_group = selectors.city_and_groups_balance(city, groups, last=last)
     context = {
         "city": city,
         "balance": balance,
