@@ -64,8 +64,9 @@ def audit_record(
 # entries (wal_writer_delay), never a change, an export or a download, which stay
 # synchronous, and never inside a transaction of a change (the caller's, left alone).
 ASYNC_COMMIT_ACTIONS = frozenset({AuditAction.ROSTER_VIEWED})
-# Sent with the INSERT as one simple-protocol query (Django's client-side-binding cursor):
-# an implicit transaction of the two statements, so SET LOCAL covers its commit only.
+# Sent with the INSERT as one simple-protocol query (psycopg's client-side-binding cursor,
+# whatever the connection's own binding): an implicit transaction of the two statements,
+# so SET LOCAL covers its commit only.
 _ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF; "
 
 
@@ -103,17 +104,31 @@ def _insert(event: AuditEvent) -> None:
         for field in _insert_fields()
     ]
     sql = _insert_sql(alias)
-    asynchronous = (
-        event.action in ASYNC_COMMIT_ACTIONS
-        and not connection.in_atomic_block
-        and not connection.settings_dict["OPTIONS"].get("server_side_binding")
-    )
+    asynchronous = event.action in ASYNC_COMMIT_ACTIONS and not connection.in_atomic_block
     if asynchronous:
         sql = _ASYNC_COMMIT + sql
-    with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+    with (
+        transaction.mark_for_rollback_on_error(using=alias),
+        _cursor(connection, asynchronous) as cursor,
+    ):
         cursor.execute(sql, params)
         if asynchronous:
             cursor.nextset()  # past the SET's empty result, to the INSERT's RETURNING
         (event.pk,) = cursor.fetchone()
     event._state.db = alias
     event._state.adding = False
+
+
+def _cursor(connection, simple_protocol: bool):
+    """The connection's cursor; for two statements in one query, a client-side-binding
+    one even when the connection binds on the server (which takes one statement a query).
+    Wrapped as Django wraps its own, so query logging and counting still see it."""
+    if not simple_protocol or not connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        return connection.cursor()
+    # Django's own client-side-binding class (the one it uses when binding is off).
+    from django.db.backends.postgresql.base import Cursor as ClientBindingCursor
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(ClientBindingCursor(connection.connection))

@@ -110,6 +110,15 @@ DATABASES = {
 # Persistent connections with health checks: one connection per gunicorn sync worker.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DB_PREPARED_STATEMENTS", True
+):
+    # Server-side binding lets psycopg prepare a statement once its text has been run
+    # `prepare_threshold` times on a connection: PostgreSQL then skips parsing and planning,
+    # which was more than half of its time on the pages' queries (the directory's page
+    # query: 2.0 -> 1.3 ms in pgbench; issue 9). Django leaves both off by default.
+    DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache and Celery ----------------------------------------------------------------
