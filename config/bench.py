@@ -136,7 +136,12 @@ def ping_python(server: bt.Server, args) -> bt.LoadResult:
     return load
 
 
-def run_server(env: dict[str, str], targets: list[dict], cookie_name: str, args, rsvp: dict):
+def page_cookie(prepared: dict, target: dict) -> str:
+    """The Cookie header of a signed-in browser: the target's session and a CSRF cookie."""
+    return f"{prepared['cookie_name']}={target['session']}; {prepared['csrf_cookie']}"
+
+
+def run_server(env: dict[str, str], prepared: dict, args, rsvp: dict):
     """/ping, then each target followed by /ping, all against one gunicorn."""
     LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
     loads, pings = {}, []
@@ -145,12 +150,12 @@ def run_server(env: dict[str, str], targets: list[dict], cookie_name: str, args,
         print(f"gunicorn on {bt.HOST}:{server.port} (log: {LOG_PATH}); load: {tool}", flush=True)
         loads["ping_python"] = ping_python(server, args)
         pings.append(measure(server, "/ping", None, args, args.ping_duration))
-        for target in targets:
+        for target in prepared["targets"]:
             if target.get("unavailable"):
                 print(f"  skipping {target['name']}: {target['unavailable']}", flush=True)
                 continue
             print(f"  measuring {target['name']} {target['path']} ...", flush=True)
-            cookie = f"{cookie_name}={target['session']}"
+            cookie = page_cookie(prepared, target)
             loads[target["name"]] = measure(server, target["path"], cookie, args)
             loads[target["name"]].pings = (len(pings) - 1, len(pings))
             pings.append(measure(server, "/ping", None, args, args.ping_duration))
@@ -295,7 +300,7 @@ def run(args) -> int:
     rsvp_main = bo.prepare_rsvp(env)
     bt.wait_for_autovacuum(main_url)
     round_trip = bt.db_round_trip_ms(main_url)
-    loads, pings = run_server(env, main["targets"], main["cookie_name"], args, rsvp_main)
+    loads, pings = run_server(env, main, args, rsvp_main)
     # After gunicorn has stopped: the sweep's writes would share the CPU with the pages.
     sweep = bo.sweep_result(bo.run_sweep(env, args.scale), main["sizes"])
     distribution = bb.run_distribution(env, args.scale)

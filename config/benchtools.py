@@ -417,8 +417,21 @@ def prepare(size: str, *, collectstatic: bool) -> dict:
         "seeded": seeded,
         "seed_seconds": seed_seconds,
         "cookie_name": settings.SESSION_COOKIE_NAME,
+        "csrf_cookie": _csrf_cookie(),
         "targets": targets,
     }
+
+
+def _csrf_cookie() -> str:
+    """A CSRF cookie, as every signed-in browser holds (the sign-in form set it): with it a
+    page only masks the token for its forms; without it each request would be a browser's
+    first visit, making and setting a new secret."""
+    from django.conf import settings
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.utils.crypto import get_random_string
+
+    secret = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+    return f"{settings.CSRF_COOKIE_NAME}={secret}"
 
 
 def _analyze() -> None:

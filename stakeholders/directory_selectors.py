@@ -9,6 +9,7 @@ and each row's lists (`directory_page`).
 """
 
 import functools
+import json
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
@@ -212,6 +213,57 @@ def cities_with_filter_choices() -> QuerySet[City]:
         return cities
     choices = RawSQL(_choices_sql(), (), output_field=JSONField())  # noqa: S611 - no values
     return cities.annotate(filter_choices=choices)
+
+
+# Stand-ins for the values the city read is compiled with (see `_city_sql`): never sent.
+_SLUG, _VIEWER = "\x00slug\x00", -(10**15) - 10
+
+
+@functools.lru_cache(maxsize=8)
+def _city_sql(alias: str, with_roles: bool) -> tuple[str, tuple]:
+    """The SQL of `cities_with_filter_choices()` for one slug (and, `with_roles`, the ids of
+    the cities a viewer coordinates), compiled once per process: building and compiling the
+    annotated queryset took longer than PostgreSQL took to answer it (issue 9)."""
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    from stakeholders.models import User
+    from stakeholders.roles import coordinated_cities_query
+
+    cities = cities_with_filter_choices().filter(slug=_SLUG).order_by()
+    if with_roles:
+        cities = cities.annotate(
+            viewer_coordinated_city_ids=ArraySubquery(coordinated_cities_query(User(pk=_VIEWER)))
+        )
+    cities = cities.values_list(
+        "id", "name", "slug", "filter_choices", *(["viewer_coordinated_city_ids"] * with_roles)
+    )
+    sql, params = cities.query.get_compiler(using=alias).as_sql()
+    return sql, tuple(params)
+
+
+def directory_city(slug: str, roles_of=None) -> City | None:
+    """The city of `slug` as `cities_with_filter_choices()` reads it (with the ids of the
+    cities `roles_of` coordinates as `viewer_coordinated_city_ids`, when given), in one
+    query compiled once per process; None when there is no such city. PostgreSQL only
+    (`sql_pages`)."""
+    sql, template = _city_sql(connection.alias, roles_of is not None)
+    values = {_SLUG: slug, _VIEWER: roles_of.pk if roles_of is not None else None}
+    params = [
+        values[param] if isinstance(param, int | str) and param in values else param
+        for param in template
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    city = City(pk=row[0], name=row[1], slug=row[2])
+    # The JSON comes as text (Django reads json and jsonb as text, then decodes it).
+    choices = row[3]
+    city.filter_choices = json.loads(choices) if isinstance(choices, str) else choices
+    if roles_of is not None:
+        city.viewer_coordinated_city_ids = row[4] or []
+    return city
 
 
 def filter_choices(city: City) -> DirectoryChoices:

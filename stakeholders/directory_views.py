@@ -56,9 +56,14 @@ def city_directory(request, slug: str):
     # Five queries at any size (issue 9): the session, the user, this city with its filter
     # choices, one page of people with the per-leg counts, and the audit entry. The page's
     # content is written in Python (stakeholders/directory_html.py).
-    city = access_city_by_slug(
-        request, slug, manage=True, queryset=directory_selectors.cities_with_filter_choices()
-    )
+    if directory_selectors.sql_pages():
+        city = access_city_by_slug(
+            request, slug, manage=True, read=directory_selectors.directory_city
+        )
+    else:
+        city = access_city_by_slug(
+            request, slug, manage=True, queryset=directory_selectors.cities_with_filter_choices()
+        )
     choices = directory_selectors.filter_choices(city)
     form = read_filters(request.GET, choices)
     filters = form.filters

@@ -13,25 +13,31 @@ from stakeholders.models import City, Person
 from stakeholders.roles import Viewer, coordinated_cities_query, viewer_for
 
 
-def access_city_by_slug(request, slug: str, *, manage: bool = False, queryset=None) -> City:
-    """Fetch a city the viewer may see (from `queryset`, to keep its annotations).
+def access_city_by_slug(
+    request, slug: str, *, manage: bool = False, queryset=None, read=None
+) -> City:
+    """Fetch a city the viewer may see (from `queryset`, to keep its annotations; or with
+    `read(slug, roles_of)`, a compiled read such as directory_selectors.directory_city).
 
     The viewer's coordinated cities, when not known yet, are read in the same query
     (for this request only): a coordinator's city pages save one query.
     """
     viewer = viewer_for(request)
-    cities = queryset if queryset is not None else City.objects
     read_roles = (
         connection.vendor == "postgresql"  # ArraySubquery; elsewhere a query of its own
         and request.user.is_authenticated
         and not viewer.is_network_staff
         and not viewer.knows_coordinated_cities
     )
-    if read_roles:
-        cities = cities.annotate(
-            viewer_coordinated_city_ids=ArraySubquery(coordinated_cities_query(request.user))
-        )
-    city = cities.filter(slug=slug).first()
+    if read is not None:
+        city = read(slug, request.user if read_roles else None)
+    else:
+        cities = queryset if queryset is not None else City.objects
+        if read_roles:
+            cities = cities.annotate(
+                viewer_coordinated_city_ids=ArraySubquery(coordinated_cities_query(request.user))
+            )
+        city = cities.filter(slug=slug).first()
     if city is not None and read_roles:
         viewer.remember_coordinated_city_ids(city.viewer_coordinated_city_ids)
     if city is None or not viewer.can_view_city(city.pk):

@@ -78,3 +78,36 @@ def test_directory_views_are_logged_without_waiting_for_the_disk(city):
     with connection.cursor() as cursor:  # the setting was for that one transaction only
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone() == ("on",)
+
+
+def test_the_directory_city_read_compiled_once_matches_the_orm(city, other_city):
+    """The directory reads its city (and a coordinator's cities) with SQL compiled once per
+    process: the same values as the ORM's annotated queryset, whatever the slug and viewer."""
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    from stakeholders import directory_selectors
+    from stakeholders.roles import coordinated_cities_query
+
+    factories.organisation(city, name="Mosque council")
+    factories.organisation(city, name='Quote "and" <tag>')
+    factories.group(city)
+    coordinator = factories.coordinator(of=city)
+    factories.coordinator(of=other_city)  # another account's grants: not this one's
+    for slug in (city.slug, other_city.slug):
+        for viewer in (None, coordinator):
+            read = directory_selectors.directory_city(slug, viewer)
+            orm = directory_selectors.cities_with_filter_choices()
+            if viewer is not None:
+                orm = orm.annotate(
+                    viewer_coordinated_city_ids=ArraySubquery(coordinated_cities_query(viewer))
+                )
+            expected = orm.get(slug=slug)
+            assert (read.pk, read.name, read.slug) == (expected.pk, expected.name, expected.slug)
+            assert read.filter_choices == expected.filter_choices
+            assert getattr(read, "viewer_coordinated_city_ids", None) == getattr(
+                expected, "viewer_coordinated_city_ids", None
+            )
+    assert directory_selectors.directory_city("no-such-city") is None
+    assert directory_selectors.directory_city(
+        city.slug, coordinator
+    ).viewer_coordinated_city_ids == [city.pk]
