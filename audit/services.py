@@ -64,10 +64,6 @@ def audit_record(
 # entries (wal_writer_delay), never a change, an export or a download, which stay
 # synchronous, and never inside a transaction of a change (the caller's, left alone).
 ASYNC_COMMIT_ACTIONS = frozenset({AuditAction.ROSTER_VIEWED})
-# Sent with the INSERT as one simple-protocol query (psycopg's client-side-binding cursor,
-# whatever the connection's own binding): an implicit transaction of the two statements,
-# so SET LOCAL covers its commit only.
-_ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF; "
 
 
 @cache
@@ -89,6 +85,24 @@ def _insert_sql(alias: str) -> str:
     return sql
 
 
+@cache
+def _async_insert_sql(alias: str) -> str:
+    """The same INSERT as one statement that also turns synchronous_commit off for its own
+    implicit transaction: set_config(..., is_local => true) in a CTE the INSERT reads from
+    (a CTE no one reads is never run). One statement, so the connection can prepare it."""
+    table = connections[alias].ops.quote_name(AuditEvent._meta.db_table)
+    quote = connections[alias].ops.quote_name
+    columns = ", ".join(quote(field.column) for field in _insert_fields())
+    values = ", ".join(["%s"] * len(_insert_fields()))
+    returning = ", ".join(quote(field.column) for field in AuditEvent._meta.db_returning_fields)
+    # Names from the model, quoted; every value is a parameter.
+    return (
+        "WITH commit_setting AS (SELECT set_config('synchronous_commit', 'off', true)) "  # noqa: S608
+        f"INSERT INTO {table} ({columns}) SELECT {values} FROM commit_setting "
+        f"RETURNING {returning}"
+    )
+
+
 def _insert(event: AuditEvent) -> None:
     alias = router.db_for_write(AuditEvent, instance=event)
     connection = connections[alias]
@@ -103,32 +117,10 @@ def _insert(event: AuditEvent) -> None:
         field.get_db_prep_save(field.pre_save(event, True), connection=connection)
         for field in _insert_fields()
     ]
-    sql = _insert_sql(alias)
     asynchronous = event.action in ASYNC_COMMIT_ACTIONS and not connection.in_atomic_block
-    if asynchronous:
-        sql = _ASYNC_COMMIT + sql
-    with (
-        transaction.mark_for_rollback_on_error(using=alias),
-        _cursor(connection, asynchronous) as cursor,
-    ):
+    sql = _async_insert_sql(alias) if asynchronous else _insert_sql(alias)
+    with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if asynchronous:
-            cursor.nextset()  # past the SET's empty result, to the INSERT's RETURNING
         (event.pk,) = cursor.fetchone()
     event._state.db = alias
     event._state.adding = False
-
-
-def _cursor(connection, simple_protocol: bool):
-    """The connection's cursor; for two statements in one query, a client-side-binding
-    one even when the connection binds on the server (which takes one statement a query).
-    Wrapped as Django wraps its own, so query logging and counting still see it."""
-    if not simple_protocol or not connection.settings_dict["OPTIONS"].get("server_side_binding"):
-        return connection.cursor()
-    # Django's own client-side-binding class (the one it uses when binding is off).
-    from django.db.backends.postgresql.base import Cursor as ClientBindingCursor
-
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(ClientBindingCursor(connection.connection))
