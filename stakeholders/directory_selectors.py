@@ -339,10 +339,13 @@ def _page_sql_template() -> str:
     """The outer page query around the matching people (`{matching}`, see `_page_sql`).
 
     `matching` numbers every matching person in name order (`rn`) and carries, on each row,
-    their total and the count per leg (window aggregates). The outer query keeps one page,
-    moved back to the last page when the asked one is past the end (as Paginator.get_page
-    does), so even that case costs one query; the lists (focus areas, current seats,
-    initiatives) are correlated subqueries PostgreSQL runs only for the rows it returns.
+    their total and the count per leg (window aggregates); it reads only the id, name and
+    leg, so with a leg filter or none PostgreSQL numbers them from an index alone
+    (person_city_leg_name_idx, person_city_name_leg_idx). The `page` subquery keeps one
+    page of ids, moved back to the last page when the asked one is past the end (as
+    Paginator.get_page does), so even that case costs one query; then only those rows are
+    read from the table, and their lists (focus areas, current seats, initiatives) are
+    correlated subqueries run for them alone.
     """
     from workinggroups.models import ExistingInitiative, Membership, WorkingGroup
 
@@ -364,10 +367,13 @@ def _page_sql_template() -> str:
         f'ARRAY(SELECT i.name FROM "{ExistingInitiative._meta.db_table}" i '
         f'JOIN "{initiative_through}" pi ON pi.existinginitiative_id = i.id '
         "WHERE pi.person_id = p.id ORDER BY i.name), "
-        "p.leg_counts, p.rn "
-        f"FROM ({{matching}}) AS p ({', '.join(_PERSON_COLUMNS)}, rn, total, leg_counts) "
-        "WHERE p.rn > LEAST(%s, (p.total - 1) / %s * %s) "
-        "ORDER BY p.rn LIMIT %s"
+        "page.leg_counts, page.rn "
+        "FROM (SELECT matching.id, matching.rn, matching.leg_counts "
+        "FROM ({matching}) AS matching (id, rn, total, leg_counts) "
+        "WHERE matching.rn > LEAST(%s, (matching.total - 1) / %s * %s) "
+        "ORDER BY matching.rn LIMIT %s) AS page "
+        f'JOIN "{Person._meta.db_table}" p ON p.id = page.id '
+        "ORDER BY page.rn"
     )
 
 
@@ -397,7 +403,7 @@ def _page_sql(shape: DirectoryFilters) -> tuple[str, tuple]:
             total=RawSQL("count(*) OVER ()", ()),
             leg_counts=RawSQL(f"ARRAY[{counts}]", tuple(Leg.values)),  # noqa: S611
         )
-        .values_list(*_PERSON_COLUMNS, "rn", "total", "leg_counts")
+        .values_list("id", "rn", "total", "leg_counts")
     )
     sql, params = matching.query.sql_with_params()
     return _page_sql_template().format(matching=sql), tuple(params)
