@@ -11,7 +11,7 @@ from workinggroups.permissions import access_group
 @require_GET
 def group_detail(request, group_id: int):
     group, viewer = access_group(request, group_id)
-    roster = list(selectors.current_roster(group))
+    roster = selectors.roster_rows(group)
     show_contacts = viewer.can_coordinate(group.city_id)
     if show_contacts:
         # A roster with contact details is personal data: every view of it is on record.
@@ -26,7 +26,7 @@ def group_detail(request, group_id: int):
     city = group.city
     legs = legs_from_annotations(group)
     recent = selectors.recent_convenings_with_attendance(group)
-    upcoming = list(selectors.upcoming_convenings_of_group(group))
+    upcoming = selectors.upcoming_convenings_of_group(group)
     context = {
         "group": group,
         "city": city,
