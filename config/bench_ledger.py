@@ -235,8 +235,10 @@ def claimed_ids() -> list[int]:
 
 
 def vacuum() -> None:
-    """The dead row versions of the last phase gone, so each phase starts alike."""
-    _execute("VACUUM {m}")
+    """The dead row versions of the last phase gone and the statistics fresh, so each phase
+    starts alike (the machines' PostgreSQL runs without autovacuum: stale statistics from an
+    earlier run's millions of updates planned the sweep's UPDATE as a Seq Scan)."""
+    _execute("VACUUM (ANALYZE) {m}")
 
 
 def rss_kb() -> dict[str, int]:

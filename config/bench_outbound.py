@@ -602,6 +602,7 @@ def _sweep(convenings: int) -> dict:
     info = ledger.ensure()
     now = timezone.now()
     due = ledger.make_due(convenings, now)
+    ledger.vacuum()  # the plans below are read with the statistics of these rows
     plans, seq_scans = ledger.explain_claim(now)
     enqueued = []
 

@@ -179,6 +179,24 @@ def test_a_reminder_more_than_an_hour_late_is_missed_not_sent(group, settings):
     assert rows(soon, kind=Kind.REMINDER).get().status == Status.MISSED
 
 
+def test_late_reminders_are_marked_missed_in_batches_in_due_order(group):
+    soon = factories.convening(group, days_from_now=1, reminder_offsets_minutes=[120, 180, 240])
+    invite(soon, [reachable(group), reachable(group)])
+    reminders = rows(soon, kind=Kind.REMINDER)
+    assert reminders.count() == 6
+    late_by_two_hours = soon.starts_at - timedelta(minutes=120) + timedelta(hours=2, minutes=1)
+
+    with CaptureQueriesContext(connection) as captured:
+        marked = outbound.messages_mark_missed(now=late_by_two_hours, batch_size=2)
+
+    # Offsets 120, 180 and 240 minutes: all more than an hour late; two a batch, three
+    # full batches then one that finds none left.
+    assert marked == 6
+    assert len(captured) == 4
+    assert set(reminders.values_list("status", flat=True)) == {Status.MISSED}
+    assert outbound.messages_mark_missed(now=late_by_two_hours, batch_size=2) == 0
+
+
 def test_the_message_is_for_one_person_in_the_city_zone_with_rsvp_links_and_a_calendar(
     group, convening, settings
 ):
