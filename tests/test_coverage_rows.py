@@ -9,13 +9,16 @@ import pytest
 from django.template import engines
 
 from stakeholders.models import Leg
-from tests import factories
-from tests.test_training_coverage import TODAY, complete, module
+from tests import factories, test_training_coverage
+from tests.test_training_coverage import TODAY, complete
 from trainings import coverage_selectors as selectors
 from trainings.coverage_rows import bar, render_city_rows
 from workinggroups.models import Convening, ConveningStatus, Membership
 
 pytestmark = pytest.mark.django_db
+
+# The coverage tests' three modules: the same fixture, under its name.
+catalogue = test_training_coverage.catalogue
 
 # The loop templates/trainings/coverage/network.html had, as it was, with the rows the view
 # built for it: what the Python rows must write, byte for byte.
@@ -46,15 +49,6 @@ def template_rows(cities, coverage) -> str:
 def python_rows(cities, coverage) -> str:
     # The template has the loop's leading and trailing text around `{{ city_rows }}`.
     return str(render_city_rows(cities, coverage))
-
-
-@pytest.fixture
-def catalogue():
-    return {
-        "landscape": module("Landscape of hate", refresher_months=12),
-        "roles": module("Roles of each leg"),
-        "elective": module("Working with schools", foundational=False),
-    }
 
 
 @pytest.fixture
