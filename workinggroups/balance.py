@@ -309,15 +309,13 @@ def _legs(counts: dict[str, tuple[int, int]], convenings: int) -> list[LegBalanc
 # --- Ties between legs --------------------------------------------------------------------
 
 
-def _ties_sql(recent_sql: str, *, per_group: bool, with_city: bool = False) -> str:
+def _ties_sql(recent_sql: str, *, with_city: bool = False) -> str:
     """Distinct cross-leg person pairs who took part in the same recent convening, counted
-    per pair of legs (and per group when `per_group`; with `with_city` too, the city's
-    count over all the groups comes as group 0, from the same pairs)."""
+    per group and pair of legs (with `with_city`, the city's count over all the groups
+    too, as group 0, from the same pairs)."""
     attendance = Attendance._meta.db_table
     action_item = ActionItem._meta.db_table
     person = Person._meta.db_table
-    # Per group: a convening belongs to one group, so a pair's group is its convening's.
-    group_col = "p1.group_id" if per_group else "0"
     city_counts = (
         # A pair tied in two groups is one tie of the city's.
         """
@@ -326,7 +324,7 @@ def _ties_sql(recent_sql: str, *, per_group: bool, with_city: bool = False) -> s
         FROM (SELECT DISTINCT one, other, leg_a, leg_b FROM pairs) city_pairs
         GROUP BY 2, 3
         """
-        if per_group and with_city
+        if with_city
         else ""
     )
     # Table names come from the models; values are parameters of the caller's query.
@@ -350,7 +348,8 @@ def _ties_sql(recent_sql: str, *, per_group: bool, with_city: bool = False) -> s
             ) took_part
         ),
         pairs AS MATERIALIZED (
-            SELECT DISTINCT {group_col} AS group_id,
+            -- A convening belongs to one group, so a pair's group is its convening's.
+            SELECT DISTINCT p1.group_id AS group_id,
                    p1.person_id AS one, p2.person_id AS other,
                    -- Either order will do (the caller adds both); byte order is quickest.
                    CASE WHEN p1.leg < p2.leg COLLATE "C" THEN p1.leg ELSE p2.leg END AS leg_a,
@@ -368,11 +367,11 @@ def _ties_sql(recent_sql: str, *, per_group: bool, with_city: bool = False) -> s
 
 
 def _tie_counts(
-    *, city_id: int, group_ids, last: int, now: datetime, per_group: bool, with_city=False
+    *, city_id: int, group_ids, last: int, now: datetime, with_city: bool = False
 ) -> dict[int, dict[tuple[str, str], int]]:
     """{group id (0 for the whole city): {(leg, leg): pairs}} in one query."""
     recent_sql, params = _recent_sql(city_id=city_id, group_ids=group_ids, last=last, now=now)
-    sql = _ties_sql(recent_sql, per_group=per_group, with_city=with_city)
+    sql = _ties_sql(recent_sql, with_city=with_city)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -507,7 +506,7 @@ def groups_balance(
     recent = recent_convenings(city_id=city_id, group_ids=group_ids, last=last, now=now)
     leg_rows = _leg_rows(city_id=city_id, group_ids=group_ids, last=last, now=now, per_group=True)
     convenings = _convening_counts(recent)
-    ties = _tie_counts(city_id=city_id, group_ids=group_ids, last=last, now=now, per_group=True)
+    ties = _tie_counts(city_id=city_id, group_ids=group_ids, last=last, now=now)
     return {
         group_id: _balance(
             leg_rows.get(group_id, {}), ties.get(group_id, {}), convenings.get(group_id, 0)
@@ -521,29 +520,21 @@ def city_balance(
 ) -> Balance:
     """The balance of the city's groups taken together: each person counted once, in
     their leg; ties across every group's recent convenings (three queries)."""
-    now = now or timezone.now()
-    recent = recent_convenings(city_id=city.pk, last=last, now=now)
-    counts = _leg_rows(city_id=city.pk, group_ids=None, last=last, now=now, per_group=False)
-    counts = counts.get(0, {})
-    held = recent.order_by().count()
-    ties = _tie_counts(city_id=city.pk, group_ids=None, last=last, now=now, per_group=False)
-    balance = _balance(counts, ties.get(0, {}), held)
-    return balance
+    return city_and_groups_balance(city, [], last=last, now=now)[0]
 
 
 def city_and_groups_balance(
     city: City, groups, *, last: int = RECENT_CONVENINGS, now: datetime | None = None
 ) -> tuple[Balance, dict[int, Balance]]:
-    """`city_balance(city)` and `groups_balance(groups)` for all of the city's `groups`, in
-    four queries rather than six: the ties of the city and of each group come from one
-    enumeration of pairs, and the city's held convenings are the sum of its groups'."""
+    """The balance of the city's groups taken together (each person counted once, in their
+    leg) and, by id, of each of `groups` (all of the city's, or none), in four queries (three
+    without groups): the ties of the city and of each group come from one enumeration of
+    pairs, and the city's held convenings are the sum of its groups'."""
     now = now or timezone.now()
     group_ids = [group.pk for group in groups]
     city_counts = _leg_rows(city_id=city.pk, group_ids=None, last=last, now=now, per_group=False)
     convenings = _convening_counts(recent_convenings(city_id=city.pk, last=last, now=now))
-    ties = _tie_counts(
-        city_id=city.pk, group_ids=None, last=last, now=now, per_group=True, with_city=True
-    )
+    ties = _tie_counts(city_id=city.pk, group_ids=None, last=last, now=now, with_city=True)
     city_balance = _balance(city_counts.get(0, {}), ties.get(0, {}), sum(convenings.values()))
     if not group_ids:
         return city_balance, {}
