@@ -9,7 +9,6 @@ and each row's lists (`directory_page`).
 """
 
 import functools
-import json
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
@@ -17,6 +16,7 @@ from django.db import connection
 from django.db.models import Count, Exists, JSONField, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from stakeholders.compiled import CompiledQuery, compile_query, run_compiled
 from stakeholders.models import (
     City,
     FocusArea,
@@ -220,10 +220,10 @@ _SLUG, _VIEWER = "\x00slug\x00", -(10**15) - 10
 
 
 @functools.lru_cache(maxsize=8)
-def _city_sql(alias: str, with_roles: bool) -> tuple[str, tuple]:
-    """The SQL of `cities_with_filter_choices()` for one slug (and, `with_roles`, the ids of
-    the cities a viewer coordinates), compiled once per process: building and compiling the
-    annotated queryset took longer than PostgreSQL took to answer it (issue 9)."""
+def _city_query(alias: str, with_roles: bool) -> CompiledQuery:
+    """`cities_with_filter_choices()` for one slug (and, `with_roles`, the ids of the cities
+    a viewer coordinates), compiled once per process: building and compiling the annotated
+    queryset took longer than PostgreSQL took to answer it (issue 9)."""
     from django.contrib.postgres.expressions import ArraySubquery
 
     from stakeholders.models import User
@@ -237,8 +237,7 @@ def _city_sql(alias: str, with_roles: bool) -> tuple[str, tuple]:
     cities = cities.values_list(
         "id", "name", "slug", "filter_choices", *(["viewer_coordinated_city_ids"] * with_roles)
     )
-    sql, params = cities.query.get_compiler(using=alias).as_sql()
-    return sql, tuple(params)
+    return compile_query(cities, alias, (_SLUG, _VIEWER) if with_roles else (_SLUG,))[0]
 
 
 def directory_city(slug: str, roles_of=None) -> City | None:
@@ -246,21 +245,14 @@ def directory_city(slug: str, roles_of=None) -> City | None:
     cities `roles_of` coordinates as `viewer_coordinated_city_ids`, when given), in one
     query compiled once per process; None when there is no such city. PostgreSQL only
     (`sql_pages`)."""
-    sql, template = _city_sql(connection.alias, roles_of is not None)
+    alias = connection.alias
     values = {_SLUG: slug, _VIEWER: roles_of.pk if roles_of is not None else None}
-    params = [
-        values[param] if isinstance(param, int | str) and param in values else param
-        for param in template
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+    rows = run_compiled(_city_query(alias, roles_of is not None), alias, values)
+    if not rows:
         return None
+    (row,) = rows
     city = City(pk=row[0], name=row[1], slug=row[2])
-    # The JSON comes as text (Django reads json and jsonb as text, then decodes it).
-    choices = row[3]
-    city.filter_choices = json.loads(choices) if isinstance(choices, str) else choices
+    city.filter_choices = row[3]
     if roles_of is not None:
         city.viewer_coordinated_city_ids = row[4] or []
     return city

@@ -1,7 +1,7 @@
 """The group page's loaders: SQL compiled once per process, rows read as plain tuples.
 
 Each loader must give what the ORM gives for the same data (workinggroups/selectors.py):
-the roster as `current_roster` orders it, the recent and upcoming convenings with their
+the roster in the ORM's order (leg, then name), the recent and upcoming convenings with their
 counts, and the group (with its city and leg counts) as the same model instances.
 """
 
@@ -68,7 +68,9 @@ def test_roster_rows_are_the_orm_roster(busy_group):
             m.person.email,
             m.person.phone,
         )
-        for m in selectors.current_roster(busy_group)
+        for m in Membership.objects.filter(group=busy_group, ended_on__isnull=True)
+        .select_related("person__organisation")
+        .order_by("person__leg", "person__full_name")
     ]
     rows = selectors.roster_rows(busy_group)
     assert [tuple(row) for row in rows] == expected

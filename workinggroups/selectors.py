@@ -1,6 +1,5 @@
 """Reads for working groups, rosters and convenings, each a fixed number of queries."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -10,6 +9,7 @@ from django.db import connections
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from stakeholders.compiled import CompiledQuery, compile_query, run_compiled
 from stakeholders.models import City, Leg, Person
 from stakeholders.selectors import leg_annotations
 from workinggroups.models import Convening, Invitation, Membership, WorkingGroup
@@ -22,13 +22,6 @@ _GROUP_ID = -(10**15)
 _NOW = datetime(1900, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 
 
-class _CompiledQuery(NamedTuple):
-    sql: str
-    params: tuple
-    # (position in the row, the ORM's converters for that column, its expression)
-    converters: list[tuple[int, tuple[list[Callable], object]]]
-
-
 def _as_param(now: datetime, connection) -> object:
     """`now` as the ORM sends it in a lookup on a convening's start (a string on SQLite)."""
     return Convening._meta.get_field("starts_at").get_db_prep_value(now, connection)
@@ -36,42 +29,19 @@ def _as_param(now: datetime, connection) -> object:
 
 def _compile(
     queryset: QuerySet, alias: str, *, with_now: bool = False
-) -> tuple[_CompiledQuery, object]:
-    """The queryset's SQL and parameters (stand-ins included), and its compiler (for where
-    each model's columns sit in the row)."""
-    compiler = queryset.query.get_compiler(using=alias)
-    sql, params = compiler.as_sql()
-    # A lookup that changed a stand-in would have it sent as it is: refuse to run then.
-    if _GROUP_ID not in params or (with_now and _as_param(_NOW, compiler.connection) not in params):
-        raise ValueError("a stand-in is missing from the compiled parameters")
-    converters = compiler.get_converters([column for column, _sql, _alias in compiler.select])
-    return _CompiledQuery(sql, tuple(params), list(converters.items())), compiler
+) -> tuple[CompiledQuery, object]:
+    """The queryset compiled with the group's stand-in (and `now`'s): see compile_query."""
+    now = (_as_param(_NOW, connections[alias]),) if with_now else ()
+    return compile_query(queryset, alias, (_GROUP_ID, *now))
 
 
-def _run(
-    query: _CompiledQuery, alias: str, group_id: int, now: datetime | None = None
-) -> list[list]:
-    """Send a compiled query with the group's id (and `now`) in place of the stand-ins; each
-    row converted as the ORM's own iterator does (e.g. JSON decoded)."""
+def _run(query: CompiledQuery, alias: str, group_id: int, now: datetime | None = None) -> list:
+    """Run a compiled query for the group (and `now`): see run_compiled."""
     connection = connections[alias]
     values = {_GROUP_ID: group_id}
     if now is not None:
         values[_as_param(_NOW, connection)] = _as_param(now, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(query.sql, [values.get(param, param) for param in query.params])
-        rows = cursor.fetchall()
-    if not query.converters:
-        return rows
-    converted = []
-    for row in rows:
-        row = list(row)
-        for position, (functions, expression) in query.converters:
-            value = row[position]
-            for function in functions:
-                value = function(value, expression, connection)
-            row[position] = value
-        converted.append(row)
-    return converted
+    return run_compiled(query, alias, values)
 
 
 @cache
@@ -88,7 +58,7 @@ def groups_of_city(city: City) -> QuerySet[WorkingGroup]:
 
 
 @cache
-def _group_query(alias: str) -> tuple[_CompiledQuery, tuple, tuple, dict[str, int]]:
+def _group_query(alias: str) -> tuple[CompiledQuery, tuple, tuple, dict[str, int]]:
     """The group query, and where the group's columns, its city's and the counts sit in
     its row."""
     query, compiler = _compile(
@@ -120,16 +90,6 @@ def group_with_leg_counts(group_id: int, using: str = "default") -> WorkingGroup
     return group
 
 
-def current_roster(group: WorkingGroup) -> QuerySet[Membership]:
-    """The group's current memberships with their people (the group page reads the same
-    members as plain rows, `roster_rows`)."""
-    return (
-        Membership.objects.filter(group=group, ended_on__isnull=True)
-        .select_related("person__organisation", "person__sector")
-        .order_by("person__leg", "person__full_name")
-    )
-
-
 class RosterRow(NamedTuple):
     """A current member, as the group page's members table shows them."""
 
@@ -143,7 +103,7 @@ class RosterRow(NamedTuple):
 
 
 @cache
-def _roster_query(alias: str) -> _CompiledQuery:
+def _roster_query(alias: str) -> CompiledQuery:
     return _compile(
         Membership.objects.filter(group_id=_GROUP_ID, ended_on__isnull=True)
         .order_by("person__leg", "person__full_name")
@@ -161,8 +121,8 @@ def _roster_query(alias: str) -> _CompiledQuery:
 
 
 def roster_rows(group: WorkingGroup, using: str = "default") -> list[RosterRow]:
-    """`current_roster`'s members, in its order, as plain rows of the columns the group
-    page shows (building the model instances was a large part of its CPU time)."""
+    """The group's current members, by leg then name, as plain rows of the columns the
+    group page shows (building model instances was a large part of its CPU time)."""
     return [RosterRow._make(row) for row in _run(_roster_query(using), using, group.pk)]
 
 
@@ -200,7 +160,7 @@ def _convenings_with_attendance() -> QuerySet[Convening]:
 
 
 @cache
-def _recent_query(limit: int, alias: str) -> _CompiledQuery:
+def _recent_query(limit: int, alias: str) -> CompiledQuery:
     # Pick the last few first, then count: aggregating a long-lived group's whole history
     # before the LIMIT grows with every meeting it has held.
     latest = (
@@ -239,7 +199,7 @@ class UpcomingConvening(NamedTuple):
 
 
 @cache
-def _upcoming_query(limit: int, alias: str) -> _CompiledQuery:
+def _upcoming_query(limit: int, alias: str) -> CompiledQuery:
     next_few = (
         Convening.objects.filter(group_id=_GROUP_ID, starts_at__gte=_NOW)
         .exclude(status=Convening.Status.CANCELLED)
