@@ -90,8 +90,8 @@ def _async_insert_sql(alias: str) -> str:
     """The same INSERT as one statement that also turns synchronous_commit off for its own
     implicit transaction: set_config(..., is_local => true) in a CTE the INSERT reads from
     (a CTE no one reads is never run). One statement, so the connection can prepare it."""
-    table = connections[alias].ops.quote_name(AuditEvent._meta.db_table)
     quote = connections[alias].ops.quote_name
+    table = quote(AuditEvent._meta.db_table)
     columns = ", ".join(quote(field.column) for field in _insert_fields())
     values = ", ".join(["%s"] * len(_insert_fields()))
     returning = ", ".join(quote(field.column) for field in AuditEvent._meta.db_returning_fields)

@@ -55,6 +55,10 @@ def _links(language: str | None, prefix: str) -> dict[str, tuple[str, str]]:
 ARIA_CURRENT = mark_safe(' aria-current="page"')
 
 
+# Stands for a member's link to their own city's page in a list of keys.
+OWN_CITY = "own_city"
+
+
 @lru_cache(maxsize=4096)
 def _nav_html(
     language: str | None, prefix: str, keys: tuple[str, ...], here: str | None, own_city: str
@@ -72,10 +76,6 @@ def _nav_html(
         current = here is not None and (here == name or here in CURRENT_ALSO.get(name, ()))
         items.append((href, ARIA_CURRENT if current else "", label))
     return format_html_join("", '<li><a href="{}"{}>{}</a></li>', items)
-
-
-# Stands for a member's link to their own city's page in a list of keys.
-OWN_CITY = "own_city"
 
 
 @register.simple_tag(takes_context=True)
